@@ -1,0 +1,165 @@
+"""One validated settings object: environment variables (NEWSMON_*) plus the YAML file of sources and watches.
+
+Every other module takes a `Settings` (or the piece of it it needs); nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from alerts.model import Watch
+from sources.model import Source
+
+
+class ConfigError(Exception):
+    """A bad setting; the message is one line naming the variable or file."""
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str | int | float | timedelta) -> timedelta:
+    """'90s', '15m', '2h', '7d', '1w' (or a number of seconds) -> timedelta."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, int | float):
+        return timedelta(seconds=text)
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 90s, 15m, 2h, 7d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where alert mail goes, parsed from NEWSMON_SMTP_URL."""
+
+    host: str
+    port: int
+    security: Literal["plain", "starttls", "ssl"]
+    username: str | None = None
+    password: str | None = None
+
+    def __repr__(self) -> str:  # never print the password
+        return f"SmtpTarget({self.security}://{self.host}:{self.port}, user={self.username!r})"
+
+
+_SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme not in _SMTP_SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(_SMTP_SCHEMES)} (got {parts.scheme or 'none'!r})")
+    if not parts.hostname:
+        raise ValueError("no host")
+    security, default_port = _SMTP_SCHEMES[parts.scheme]
+    return SmtpTarget(
+        host=parts.hostname,
+        port=parts.port or default_port,
+        security=security,  # type: ignore[arg-type]
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Credentials come only from the environment and are never logged."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", extra="ignore", validate_default=True)
+
+    es_url: str = "http://localhost:9200"
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    index_prefix: str = "newsmon"
+    smtp_url: SecretStr = SecretStr("smtp://localhost:1025")
+    mail_from: str = "newsmon <newsmon@localhost>"
+    config: Path = Path("newsmon.yaml")
+    data_dir: Path = Path("data")
+    user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = "http://localhost:8080"
+
+    @field_validator("es_url")
+    @classmethod
+    def _check_es_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("index_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,60}", value):
+            raise ValueError("must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr) -> SecretStr:
+        parse_smtp_url(value.get_secret_value())
+        return value
+
+    @property
+    def smtp(self) -> SmtpTarget:
+        return parse_smtp_url(self.smtp_url.get_secret_value())
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+
+class FileConfig(BaseModel):
+    """The YAML file: the sources to poll and the watches to alert on."""
+
+    sources: list[Source] = Field(default_factory=list)
+    watches: list[Watch] = Field(default_factory=list)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _one_line(error: ValidationError, prefix: str) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    name = f"{prefix}{where.upper()}" if prefix else where
+    return f"{name}: {first['msg']}"
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(_one_line(error, "NEWSMON_")) from None
+
+
+def load_file(path: Path) -> FileConfig:
+    """Read the YAML config; a missing file is an empty config."""
+    if not path.exists():
+        return FileConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error.__class__.__name__})") from None
+    try:
+        return FileConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{path}: {_one_line(error, '')}") from None
+
+
+def save_file(path: Path, config: FileConfig) -> None:
+    data = config.model_dump(mode="json", exclude_defaults=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.replace(path)
