@@ -1,0 +1,43 @@
+"""Scrapy settings for newsmon: the one place for politeness, limits and the pipeline order.
+
+Per-run values (the newsmon Settings object, user agent) are added by crawler.run.scrapy_settings().
+"""
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Politeness: robots.txt for feeds and articles alike, a per-domain cap, and AutoThrottle on top.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Limits: a page or feed over 5 MB is dropped (and logged with its URL); nothing waits forever.
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 20
+DNS_TIMEOUT = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+
+# http_proxy / https_proxy / no_proxy from the environment.
+HTTPPROXY_ENABLED = True
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# Items go through these in order: dedupe (story clusters) -> index (bulk + spool) -> match (percolate, ledger).
+ITEM_PIPELINES = {
+    "crawler.pipelines.dedupe.DedupePipeline": 100,
+    "crawler.pipelines.indexing.IndexPipeline": 200,
+    "crawler.pipelines.matching.MatchPipeline": 300,
+}

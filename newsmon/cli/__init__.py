@@ -1,0 +1,54 @@
+"""`newsmon`: watch international news for your keywords.
+
+Each command group lives in its own module; this one only assembles them and turns configuration errors into one
+line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from newsmon.cli import context, search, service, sources, watches
+from newsmon.config import ConfigError
+
+app = typer.Typer(
+    name="newsmon",
+    help=(
+        "Watch international news for your keywords.\n\n"
+        "newsmon reads the feeds of the sources you add, fetches and cleans each new international article, "
+        "indexes it, and emails the watches it matches. Settings come from NEWSMON_* environment variables; "
+        "sources and watches live in the YAML file named by NEWSMON_CONFIG (default ./newsmon.yaml)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Watch international news for your keywords."""
+
+
+for module in (sources, watches, search, service):
+    module.register(app)
+
+
+@app.command("config")
+def show_config() -> None:
+    """Check the settings and the YAML file, and print them (passwords masked)."""
+    current = context.settings()
+    for name, value in current.model_dump().items():
+        typer.echo(f"{name} = {value}")
+    loaded = context.file_config()
+    typer.echo(f"sources = {len(loaded.sources)}, watches = {len(loaded.watches)} (from {current.config})")
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as error:
+        print(f"newsmon: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
