@@ -1,0 +1,36 @@
+"""URL canonicalisation and article ids: one URL form per article, however a feed or page spells it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+# Tracking parameters that never change which article a URL points at.
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|ref|ref_src)$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """Lowercase scheme and host, no default port, no fragment, no tracking parameters, sorted query."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    cleaned = urlunsplit((scheme, host, path, parts.query, ""))
+    keep = [k for k in _query_keys(parts.query) if not _TRACKING.match(k.lower())]
+    cleaned = url_query_cleaner(cleaned, keep, unique=False, keep_fragments=False)
+    return canonicalize_url(cleaned, keep_fragments=False)
+
+
+def _query_keys(query: str) -> list[str]:
+    return [pair.split("=", 1)[0] for pair in query.split("&") if pair]
+
+
+def article_id(url: str) -> str:
+    """The document id of an article: a hash of its canonical URL, so re-indexing is idempotent."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:32]
