@@ -6,9 +6,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
-python="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$python" -m venv .venv || exit 1
-.venv/bin/pip install -q --disable-pip-version-check -e '.[test]' || { echo "pip install failed" >&2; exit 1; }
+source dev/venv.sh
+# The compose file is validated by a test with Debian's docker-compose (no Docker engine needed).
+if ! command -v docker-compose >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends docker-compose) >/dev/null 2>&1 \
+    || echo "could not install docker-compose; the compose test will fail" >&2
+fi
 
 .venv/bin/ruff check . || { echo "ruff found problems (see above)" >&2; exit 1; }
 
