@@ -1,0 +1,108 @@
+"""The service's jobs. Crawls are async (Scrapy on this loop); the rest are blocking calls the service runs in a
+worker thread with a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from opensearchpy import OpenSearch
+
+from alerts.catchup import catch_up_all
+from alerts.delivery import deliver_due
+from crawler.run import CrawlReport, crawl_once
+from index.feedstate import FeedStateStore
+from index.spool import Spool, replay
+from newsmon.config import Settings, load_file
+from scheduler import metrics
+from sources.model import Source
+
+log = logging.getLogger(__name__)
+
+STALLED_AFTER = timedelta(minutes=15)
+
+
+class Crawls:
+    """One crawl task per due source, so a slow or hanging site never delays the others."""
+
+    def __init__(self, settings: Settings, client: OpenSearch) -> None:
+        self.settings = settings
+        self.client = client
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.started: dict[str, datetime] = {}
+
+    async def start_due(self, now: datetime | None = None) -> list[str]:
+        """Start a crawl for every source with a feed due; return the names started."""
+        now = now or datetime.now(UTC)
+        sources = load_file(self.settings.config).sources  # re-read: `newsmon source add` works while running
+        urls = [url for source in sources for url in (*source.feeds, *source.sitemaps)]
+        states = await asyncio.wait_for(asyncio.to_thread(FeedStateStore(self.client, self.settings).load, urls), 30)
+        lag = 0.0
+        started = []
+        for source in sources:
+            next_polls = [getattr(states.get(url), "next_poll", None) for url in (*source.feeds, *source.sitemaps)]
+            due = [when for when in next_polls if when is None or when <= now]
+            if not due:
+                continue
+            lag = max([lag, *((now - when).total_seconds() for when in due if when is not None)])
+            if source.name not in self.in_flight:
+                self.started[source.name] = now
+                self.in_flight[source.name] = asyncio.ensure_future(self._crawl(source))
+                started.append(source.name)
+        metrics.POLL_LAG.set(lag)
+        return started
+
+    async def _crawl(self, source: Source) -> None:
+        try:
+            record(await crawl_once(self.settings, [source]))
+        except Exception:
+            log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
+        finally:
+            self.in_flight.pop(source.name, None)
+
+    def stalled(self, now: datetime) -> list[str]:
+        return [name for name in self.in_flight if now - self.started[name] > STALLED_AFTER]
+
+    async def wait(self) -> None:
+        """Let in-flight crawls finish: their pipelines flush to the index or to the spool."""
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+
+
+def record(report: CrawlReport) -> None:
+    """Add one crawl's figures to the service's Prometheus counters."""
+    metrics.FEEDS_POLLED.inc(report.feeds_polled)
+    metrics.FEED_ERRORS.inc(report.feed_errors)
+    metrics.ARTICLES_FETCHED.inc(report.articles_fetched)
+    metrics.ARTICLES_INDEXED.inc(report.articles_indexed)
+    for reason, count in report.rejected.items():
+        metrics.ARTICLES_SKIPPED.labels(reason=reason).inc(count)
+
+
+def deliver(client: OpenSearch, settings: Settings) -> None:
+    report = deliver_due(client, settings, datetime.now(UTC))
+    metrics.ALERTS_SENT.inc(report.sent)
+    metrics.ALERTS_FAILED.inc(report.failed)
+
+
+def replay_spool(client: OpenSearch, settings: Settings) -> None:
+    spool = Spool(settings.spool_dir)
+    if spool.backlog():
+        indexed = replay(client, settings)
+        log.info("spool replay: %d articles indexed", indexed)
+    metrics.SPOOL_BACKLOG.set(spool.backlog())
+
+
+def catch_up(client: OpenSearch, settings: Settings) -> None:
+    catch_up_all(client, settings)
+
+
+def watchdog(client: OpenSearch, settings: Settings, crawls: Crawls) -> None:
+    """Say so when a crawl has stalled or feeds are overdue; the poll job's lag gauge has the figure."""
+    now = datetime.now(UTC)
+    for name in crawls.stalled(now):
+        log.warning("crawl of source %s has run for over %s: stalled?", name, STALLED_AFTER)
+    lag = metrics.POLL_LAG._value.get()
+    if lag > 300:
+        log.warning("feed polls are %.0f s overdue", lag)

@@ -1,0 +1,163 @@
+"""`newsmon run`: one long-running process that polls, crawls, indexes and alerts on time.
+
+Everything runs on one asyncio loop (Scrapy's asyncio reactor): APScheduler's AsyncIOScheduler with `async def`
+jobs, crawls through Scrapy's runner in this process, blocking search/SMTP calls in worker threads with timeouts.
+Only the holder of the scheduler lease schedules work; a second process waits as a standby. All state lives in the
+search node (feed state, watches, alert ledger, lease) or in the on-disk spool, so a restart rebuilds the schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import signal
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from index.client import make_client
+from newsmon.config import Settings, load_file
+from scheduler import http, jobs, metrics
+from scheduler.lease import Lease
+from scheduler.startup import prepare
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(self, settings: Settings, *, tick: float = 5.0, lease_ttl: timedelta = timedelta(seconds=30)) -> None:
+        self.settings = settings
+        self.tick = tick
+        self.client = make_client(settings)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
+        self.lease = Lease(self.client, settings, self.holder, ttl=lease_ttl)
+        self.role = "starting"
+        self.crawls = jobs.Crawls(settings, self.client)
+        self.scheduler: AsyncIOScheduler | None = None
+        self.started_at = datetime.now(UTC)
+        self.last_tick: datetime | None = None
+        self.es_reachable = False
+        self._stop = asyncio.Event()
+
+    # -- health --------------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        lag = (now - self.last_tick).total_seconds() - self.tick if self.last_tick else None
+        return {
+            "ok": self.es_reachable and self.role in ("leader", "standby"),
+            "role": self.role,
+            "holder": self.holder,
+            "search_reachable": self.es_reachable,
+            "scheduler_lag_seconds": None if lag is None else max(0.0, round(lag, 3)),
+            "crawls_in_flight": sorted(self.crawls.in_flight),
+            "poll_lag_seconds": metrics.POLL_LAG._value.get(),
+            "started_at": self.started_at.isoformat(),
+        }
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def stop(self) -> None:
+        log.info("stopping: finishing in-flight crawls (items not yet indexed go to the spool)")
+        self._stop.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop)
+        server = await http.serve(self.settings.http_port, self.health)
+        log.info("health and metrics on port %s (/healthz, /metrics)", self.settings.http_port)
+        try:
+            await self._prepare()
+            while not self._stop.is_set():
+                await self._hold_or_wait()
+                await self._sleep(self.lease.ttl.total_seconds() / 3)
+        finally:
+            await self._shutdown()
+            server.close()
+
+    async def _prepare(self) -> None:
+        while not self._stop.is_set():
+            try:
+                config = load_file(self.settings.config)
+                await asyncio.wait_for(asyncio.to_thread(prepare, self.client, self.settings, config), 60)
+                self.es_reachable = True
+                return
+            except Exception as error:  # the node may still be starting: keep trying, say why
+                self.es_reachable = False
+                log.warning("search node at %s not ready: %s", self.settings.es_url, error)
+                await self._sleep(5)
+
+    async def _hold_or_wait(self) -> None:
+        try:
+            held = await asyncio.wait_for(asyncio.to_thread(self.lease.try_acquire), 10)
+            self.es_reachable = True
+        except Exception as error:
+            # Cannot renew: keep working only until our lease would have expired anyway.
+            self.es_reachable = False
+            log.warning("lease renewal failed: %s", error)
+            return
+        if held and self.role != "leader":
+            log.info("leader: scheduling work (%s)", self.holder)
+            self.role = "leader"
+            metrics.LEADER.set(1)
+            self._start_jobs()
+        elif not held and self.role != "standby":
+            if self.role == "leader":
+                log.warning("lost the scheduler lease; going standby")
+                await self._stop_jobs()
+            else:
+                log.info("standby: another process holds the scheduler lease")
+            self.role = "standby"
+            metrics.LEADER.set(0)
+
+    def _start_jobs(self) -> None:
+        scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
+        every = {"trigger": "interval", "misfire_grace_time": 30, "next_run_time": datetime.now(UTC)}
+        scheduler.add_job(self._poll, seconds=self.tick, id="poll", **every)
+        scheduler.add_job(self._job(jobs.deliver), seconds=self.tick, id="deliver", **every)
+        scheduler.add_job(self._job(jobs.replay_spool), seconds=30, id="spool", **every)
+        scheduler.add_job(self._job(jobs.catch_up), seconds=60, id="catch-up", **every)
+        scheduler.add_job(self._job(jobs.watchdog, self.crawls), seconds=30, id="watchdog", **every)
+        scheduler.start()
+        self.scheduler = scheduler
+
+    def _job(self, func: Any, *args: Any) -> Any:
+        """A blocking job run in a worker thread with a timeout, so it never stalls the loop or stacks up."""
+
+        async def job() -> None:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(func, self.client, self.settings, *args), 120)
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", func.__name__)
+
+        job.__name__ = func.__name__
+        return job
+
+    async def _poll(self) -> None:
+        self.last_tick = datetime.now(UTC)
+        try:
+            await self.crawls.start_due()
+        except Exception:
+            log.exception("poll failed; it runs again at its next time")
+
+    async def _stop_jobs(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        await self.crawls.wait()
+
+    async def _shutdown(self) -> None:
+        await self._stop_jobs()
+        if self.role == "leader":
+            await asyncio.to_thread(self.lease.release)
+        metrics.LEADER.set(0)
+        self.role = "stopped"
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            pass
