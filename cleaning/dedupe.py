@@ -1,0 +1,62 @@
+"""Exact and near-duplicate signatures: a content hash, and MinHash over word shingles with LSH band keys.
+
+Signatures must match across processes and releases (they are stored in the index), so the seed, the number of
+permutations and the shingle size are fixed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+
+from datasketch import MinHash, MinHashLSH
+
+from cleaning.normalise import comparable
+
+NUM_PERM = 128
+SEED = 1
+SHINGLE_WORDS = 3
+SCHEME = "affine32"  # datasketch 2.x default, named so a library upgrade cannot change stored signatures
+# Chosen by test (tests/test_cleaning_dedupe.py): two syndicated copies of one wire story measure ~0.85,
+# an unrelated article on the same topic ~0.0.
+NEAR_DUPLICATE_THRESHOLD = 0.5
+
+_WORD = re.compile(r"\w+")
+# Band layout (bands x rows) that datasketch picks for this threshold, so band collisions track the threshold.
+_BAND_RANGES = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=NUM_PERM).hashranges
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 of the normalised, case-folded title and body: equal for copies that differ only in spacing/case."""
+    return hashlib.sha256(f"{comparable(title)}\n{comparable(body)}".encode()).hexdigest()
+
+
+def minhash_signature(text: str) -> list[int]:
+    """MinHash of the text's word 3-shingles; [] for a text without words."""
+    words = _WORD.findall(comparable(text))
+    if not words:
+        return []
+    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
+    minhash.update_batch([s.encode("utf-8") for s in shingles])
+    return [int(v) for v in minhash.hashvalues]
+
+
+def lsh_bands(signature: list[int]) -> list[str]:
+    """One key per LSH band ("<band>:<hash>"): store in a keyword field, look up candidates with a `terms` query."""
+    if len(signature) != NUM_PERM:
+        return []
+    keys = []
+    for band, (start, end) in enumerate(_BAND_RANGES):
+        digest = hashlib.blake2b(array("Q", signature[start:end]).tobytes(), digest_size=8).hexdigest()
+        keys.append(f"{band}:{digest}")
+    return keys
+
+
+def similarity(a: list[int], b: list[int]) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets (share of equal MinHash slots)."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)

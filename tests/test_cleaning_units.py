@@ -1,0 +1,94 @@
+"""Units of the cleaner: boilerplate guard, normalisation, near-duplicates, material changes, language."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+
+from cleaning import Article
+from cleaning.boilerplate import strip_boilerplate
+from cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, content_hash, lsh_bands, minhash_signature, similarity
+from cleaning.language import detect_language
+from cleaning.normalise import normalise_paragraph, split_paragraphs
+from cleaning.updates import is_material_change
+from tests.test_cleaning import cleaned
+
+
+def test_guard_stops_at_stop_headings_and_drops_link_lines() -> None:
+    lines = [
+        "Paragraf satu.",
+        "Baca juga: Korea Utara luncurkan rudal",
+        "BACA JUGA :",
+        "Headline di baris sendiri",
+        "Paragraf dua.",
+        "Bagikan:",
+        "Situs ini menggunakan cookie untuk pengalaman Anda.",
+        "Read more: Something else",
+        "Paragraf tiga.",
+        "Artikel Terkait",
+        "Korea Utara di judul terkait",
+    ]
+    assert strip_boilerplate(lines) == ["Paragraf satu.", "Paragraf dua.", "Paragraf tiga."]
+
+
+def test_guard_keeps_long_paragraphs_that_mention_banner_words() -> None:
+    text = "Regulator menyebut situs itu menggunakan cookie pelacak " + "tanpa izin pengguna " * 15
+    assert strip_boilerplate([text]) == [text]
+
+
+def test_guard_stops_at_english_theme_strings_on_indonesian_pages() -> None:
+    lines = ["Teks.", "Back to top button", "Teks lain."]
+    assert strip_boilerplate(lines) == ["Teks."]
+
+
+def test_normalisation_repairs_reduplication_and_whitespace() -> None:
+    assert normalise_paragraph("baru -baru ini  dan\tbagian -bagian ") == "baru-baru ini dan bagian-bagian"
+    assert normalise_paragraph("Rp 12.400 - 12.700") == "Rp 12.400 - 12.700"
+    assert normalise_paragraph("cafe\u0301") == "café"
+
+
+def test_split_paragraphs_drops_blank_lines() -> None:
+    assert split_paragraphs("satu\n\n  \ndua  tiga\n") == ["satu", "dua tiga"]
+
+
+def test_wire_copies_are_near_duplicates_and_same_topic_article_is_not() -> None:
+    a, b = cleaned("wire-copy-a"), cleaned("wire-copy-b")
+    other = cleaned("same-topic-unrelated")
+    assert similarity(a.signature, b.signature) >= NEAR_DUPLICATE_THRESHOLD
+    assert similarity(a.signature, other.signature) < NEAR_DUPLICATE_THRESHOLD
+    assert similarity(b.signature, other.signature) < NEAR_DUPLICATE_THRESHOLD
+    assert set(lsh_bands(a.signature)) & set(lsh_bands(b.signature))
+    assert not set(lsh_bands(a.signature)) & set(lsh_bands(other.signature))
+
+
+def test_signature_is_deterministic_and_ignores_case_and_spacing() -> None:
+    text = "Gempa bermagnitudo 6,1 mengguncang wilayah Maluku Tengah pada Senin dini hari."
+    assert minhash_signature(text) == minhash_signature("  " + text.upper().replace(" ", "   "))
+    assert pickle.loads(pickle.dumps(minhash_signature(text))) == minhash_signature(text)
+    assert minhash_signature("") == [] and lsh_bands([]) == [] and similarity([], []) == 0.0
+
+
+def test_content_hash_equal_for_copies_differing_only_in_spacing() -> None:
+    assert content_hash("Judul", "satu\n\ndua") == content_hash(" judul ", "satu  \n\n dua")
+    assert content_hash("Judul", "satu") != content_hash("Judul", "dua")
+
+
+def test_material_change_is_headline_or_body_beyond_whitespace() -> None:
+    article = cleaned("seed-jannah")
+    assert not is_material_change(article.title, article.body.replace("\n\n", "\n\n  "), article)
+    assert is_material_change("Judul lama", article.body, article)
+    edited = replace(article, body=article.body.replace("15.000 tentara", "16.000 tentara"))
+    assert is_material_change(article.title, article.body, edited)
+
+
+def test_language_of_short_texts_falls_back_to_the_hint() -> None:
+    assert detect_language("Ports across northern Europe are preparing for a difficult winter of storms.") == "en"
+    assert detect_language("Harga beras medium di pasar tradisional Jakarta kembali turun pekan ini.") == "id"
+    assert detect_language("OK", hint="id") == "id"
+    assert detect_language("", hint=None) == ""
+
+
+def test_article_round_trips_through_pickle_for_the_process_pool() -> None:
+    article = cleaned("seed-plain")
+    assert pickle.loads(pickle.dumps(article)) == article
+    assert Article.from_dict(article.to_dict()) == article
