@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,4 +59,53 @@ class Watch(BaseModel):
     def _duration(cls, value: object) -> object:
         from newsmon.config import parse_duration
 
-        return parse_duration(value) if isinstance(value, str) else value
+        # Short forms ("7d") here; ISO 8601 ("P7D", how a stored watch serialises it) is pydantic's own.
+        return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
+
+    def accepts(self, language: str, source: str, section: str | None) -> bool:
+        """The watch's filters (empty means any); sections compare case-insensitively."""
+        if self.languages and language not in self.languages:
+            return False
+        if self.sources and source not in self.sources:
+            return False
+        wanted = {s.casefold() for s in self.sections}
+        return not wanted or (section or "").casefold() in wanted
+
+    def matching_key(self) -> tuple[object, ...]:
+        """What decides which articles match: when it changes, older articles must not be alerted on."""
+        return (self.query, sorted(self.languages), sorted(self.sources), sorted(s.casefold() for s in self.sections))
+
+    def delivery_due(self, matched_at: datetime) -> datetime:
+        """When a match recorded at `matched_at` is due: now, at the next full hour, or the next `at` in `tz`."""
+        if self.mode == "immediate":
+            return matched_at
+        local = matched_at.astimezone(ZoneInfo(self.tz))
+        if self.mode == "hourly":
+            slot = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        else:
+            slot = datetime.combine(local.date(), self.at, tzinfo=local.tzinfo)
+            if slot <= local:
+                slot = datetime.combine(local.date() + timedelta(days=1), self.at, tzinfo=local.tzinfo)
+        return slot.astimezone(UTC)
+
+
+def watch_id(name: str) -> str:
+    """The document id of a watch: names are unique regardless of case."""
+    return hashlib.sha256(name.strip().casefold().encode("utf-8")).hexdigest()[:24]
+
+
+class AlertItem(BaseModel):
+    """One article in an alert: what the email shows for it."""
+
+    article_id: str
+    url: str
+    title: str
+    source: str
+    outlets: list[str] = Field(default_factory=list)
+    published_at: datetime | None = None
+    language: str = ""
+    snippet: str = ""  # with HIGHLIGHT_START/HIGHLIGHT_END around the matched terms
+
+
+# Private-use characters mark highlighted terms in stored snippets, so escaping for HTML stays the renderer's job.
+HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"

@@ -1,0 +1,76 @@
+"""Percolating each batch of newly indexed articles against every watch, in one request, into the alert ledger."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from opensearchpy import OpenSearch, helpers
+
+from alerts.ledger import AlertLedger, Match
+from alerts.model import AlertItem, Watch
+from alerts.snippets import HIGHLIGHT, best_snippet
+from cleaning.article import Article
+from index.client import index_name
+from newsmon.config import Settings
+from newsmon.urls import article_id
+
+log = logging.getLogger(__name__)
+
+
+def match_batch(
+    client: OpenSearch, settings: Settings, articles: list[Article], now: datetime | None = None
+) -> list[str]:
+    """Record pending alerts for every (enabled watch, article) that matches; returns the names of the watches hit.
+
+    The articles were just indexed (new or materially changed), so they count for every watch created before now.
+    """
+    if not articles:
+        return []
+    now = now or datetime.now(UTC)
+    documents = [{"title": a.title, "body": a.body} for a in articles]
+    percolate = {"percolate": {"field": "query", "documents": documents}}
+    body = {
+        # constant_score: no scoring, so matching queries are never deserialised twice.
+        "query": {"constant_score": {"filter": {"bool": {"filter": [percolate, {"term": {"enabled": True}}]}}}},
+        "highlight": HIGHLIGHT,
+        "_source": ["watch"],
+    }
+    matches = []
+    for hit in helpers.scan(client, index=index_name(settings, "watches"), query=body):
+        watch = Watch.model_validate(hit["_source"]["watch"])
+        for slot in hit["fields"]["_percolator_document_slot"]:
+            article = articles[slot]
+            # Highlight keys carry a slot prefix ("3_body") only when more than one document was percolated.
+            prefix = f"{slot}_" if len(articles) > 1 else ""
+            snippet = best_snippet(hit.get("highlight", {}), article.body, prefix=prefix)
+            match = to_match(watch, article, snippet, indexed_at=now, now=now)
+            if match:
+                matches.append(match)
+    AlertLedger(client, settings).record(matches, now)
+    return sorted({m.watch.name for m in matches})
+
+
+def to_match(watch: Watch, article: Article, snippet: str, indexed_at: datetime, now: datetime) -> Match | None:
+    """The alert a text match makes, or None when the watch's filters or the article's dates rule it out.
+
+    What counts is when newsmon indexed the article, not the date it claims: feeds and pages get dates wrong.
+    """
+    if not watch.enabled or not watch.accepts(article.language, article.source, article.section):
+        return None
+    if watch.created_at and indexed_at < watch.created_at:
+        return None
+    if watch.max_age and article.published_at and article.published_at < now - watch.max_age:
+        return None
+    key = article_id(article.canonical_url or article.url)
+    item = AlertItem(
+        article_id=key,
+        url=article.canonical_url or article.url,
+        title=article.title,
+        source=article.source,
+        outlets=article.outlets or [article.source],
+        published_at=article.published_at,
+        language=article.language,
+        snippet=snippet,
+    )
+    return Match(watch, article.story_id or key, item)

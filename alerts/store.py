@@ -1,0 +1,185 @@
+"""Watches stored as percolator queries, in their own index mapped like the articles' text fields.
+
+The watches index is the system of record for watches (the YAML file is imported into it), so matching, delivery and
+the CLI in any process see the same watches. Each document holds the watch itself, its compiled query (the
+percolator field), the enabled flag the percolate request filters on, and the catch-up high-water mark.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from opensearchpy import NotFoundError, OpenSearch
+from opensearchpy.exceptions import ConflictError
+
+from alerts.model import Watch, watch_id
+from alerts.query import QueryError, has_positive_term, parse, to_query
+from index.client import index_name
+from index.mappings import article_properties
+from newsmon.config import Settings
+
+_WATCHES = {
+    "dynamic": "strict",
+    "properties": {
+        "query": {"type": "percolator"},
+        "name": {"type": "keyword"},
+        "enabled": {"type": "boolean"},
+        "watch": {"type": "object", "enabled": False},  # the Watch as JSON; read back, never searched
+        "caught_up_to": {"type": "date"},
+        # Percolated articles are parsed with the articles' own field mapping (title, body and their subfields).
+        **article_properties()["properties"],
+    },
+}
+_ALERTS = {
+    "dynamic": "strict",
+    "properties": {
+        "watch_id": {"type": "keyword"},
+        "watch": {"type": "keyword"},
+        "story_id": {"type": "keyword"},
+        "status": {"type": "keyword"},  # pending -> sending -> sent; failed = retried at next_attempt_at
+        "attempts": {"type": "integer"},
+        "created_at": {"type": "date"},
+        "updated_at": {"type": "date"},
+        "next_attempt_at": {"type": "date"},
+        "claim": {"type": "keyword"},
+        "claimed_at": {"type": "date"},
+        "sent_to": {"type": "keyword"},
+        "sent_at": {"type": "date"},
+        "error": {"type": "text", "index": False},
+        "outlets": {"type": "keyword"},
+        "items": {"type": "object", "enabled": False},
+    },
+}
+
+
+class WatchError(ValueError):
+    """A watch that cannot be stored or found; the message is for the person who asked."""
+
+
+def ensure(client: OpenSearch, settings: Settings) -> None:
+    """Create the watches (percolator) and alerts (ledger) indices if they are missing."""
+    for kind, body in (
+        ("watches", {"settings": {"analysis": article_properties()["analysis"]}, "mappings": _WATCHES}),
+        ("alerts", {"mappings": _ALERTS}),
+    ):
+        name = index_name(settings, kind)
+        if not client.indices.exists(index=name):
+            client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+
+
+def check_query(text: str) -> None:
+    """Raise QueryError unless `text` is a query the percolator can pre-filter (it needs a word that must appear)."""
+    if not has_positive_term(parse(text)):
+        raise QueryError(
+            f"the query {text!r} only excludes words: every article would match it. "
+            "Add at least one word or phrase that must appear."
+        )
+
+
+class WatchStore:
+    def __init__(self, client: OpenSearch, settings: Settings) -> None:
+        self.client = client
+        self.index = index_name(settings, "watches")
+
+    def add(self, watch: Watch, now: datetime | None = None) -> Watch:
+        """Store a new watch; its created_at is now, so only articles indexed from now on alert."""
+        check_query(watch.query)
+        now = now or datetime.now(UTC)
+        stored = watch.model_copy(update={"created_at": watch.created_at or now})
+        try:
+            self._write(stored, caught_up_to=stored.created_at, op_type="create")
+        except ConflictError:
+            raise WatchError(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
+        return stored
+
+    def get(self, name: str) -> Watch | None:
+        document = self._document(name)
+        return Watch.model_validate(document["watch"]) if document else None
+
+    def list(self) -> list[Watch]:
+        self.client.indices.refresh(index=self.index)
+        result = self.client.search(
+            index=self.index, body={"query": {"match_all": {}}, "sort": ["name"], "size": 10000}
+        )
+        return [Watch.model_validate(hit["_source"]["watch"]) for hit in result["hits"]["hits"]]
+
+    def update(self, watch: Watch, now: datetime | None = None) -> Watch:
+        """Replace a watch, keeping its created_at. A changed query or filter starts catch-up afresh from now, so
+        articles indexed before the edit are never alerted on."""
+        check_query(watch.query)
+        document = self._document(watch.name)
+        if document is None:
+            raise WatchError(f"no watch named {watch.name!r}")
+        old = Watch.model_validate(document["watch"])
+        stored = watch.model_copy(update={"created_at": old.created_at})
+        caught_up_to = document.get("caught_up_to")
+        if old.matching_key() != stored.matching_key():
+            caught_up_to = (now or datetime.now(UTC)).isoformat()
+        self._write(stored, caught_up_to=caught_up_to)
+        return stored
+
+    def remove(self, name: str) -> bool:
+        try:
+            self.client.delete(index=self.index, id=watch_id(name), refresh=True)
+        except NotFoundError:
+            return False
+        return True
+
+    def pause(self, name: str) -> Watch:
+        return self._set_enabled(name, False)
+
+    def resume(self, name: str) -> Watch:
+        return self._set_enabled(name, True)
+
+    def sync_from_config(self, watches: list[Watch], now: datetime | None = None) -> list[str]:
+        """Import the YAML file's watches: add the missing, update the changed, leave the rest. Returns the names of
+        watches added or changed (empty on a second run with the same file)."""
+        changed = []
+        for watch in watches:
+            current = self.get(watch.name)
+            if current is None:
+                self.add(watch, now)
+            elif current.model_copy(update={"created_at": None}) != watch.model_copy(update={"created_at": None}):
+                self.update(watch, now)
+            else:
+                continue
+            changed.append(watch.name)
+        return changed
+
+    def caught_up_to(self, name: str) -> datetime | None:
+        document = self._document(name)
+        value = document.get("caught_up_to") if document else None
+        return datetime.fromisoformat(value) if value else None
+
+    def set_caught_up(self, name: str, when: datetime) -> None:
+        self.client.update(index=self.index, id=watch_id(name), body={"doc": {"caught_up_to": when.isoformat()}})
+
+    def _set_enabled(self, name: str, enabled: bool) -> Watch:
+        watch = self.get(name)
+        if watch is None:
+            raise WatchError(f"no watch named {name!r}")
+        watch = watch.model_copy(update={"enabled": enabled})
+        self.client.update(
+            index=self.index,
+            id=watch_id(name),
+            body={"doc": {"enabled": enabled, "watch": watch.model_dump(mode="json")}},
+            refresh=True,
+        )
+        return watch
+
+    def _document(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self.client.get(index=self.index, id=watch_id(name))["_source"]
+        except NotFoundError:
+            return None
+
+    def _write(self, watch: Watch, caught_up_to: object, op_type: str = "index") -> None:
+        document = {
+            "query": to_query(watch.query),
+            "name": watch.name,
+            "enabled": watch.enabled,
+            "watch": watch.model_dump(mode="json"),
+            "caught_up_to": caught_up_to.isoformat() if isinstance(caught_up_to, datetime) else caught_up_to,
+        }
+        self.client.index(index=self.index, id=watch_id(watch.name), body=document, op_type=op_type, refresh=True)

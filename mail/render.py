@@ -1,0 +1,81 @@
+"""Alert emails: multipart text + HTML from Jinja2 templates, with headers that article content cannot forge."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
+
+_ENV = Environment(
+    loader=PackageLoader("mail", "templates"),
+    autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """A header value with every control character (CR, LF, TAB...) turned into a space: it cannot start a header."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _text_snippet(snippet: str) -> str:
+    return snippet.replace(HIGHLIGHT_START, "*").replace(HIGHLIGHT_END, "*")
+
+
+def _html_snippet(snippet: str) -> Markup:
+    # Escape first, then turn the markers (which escaping leaves alone) into <mark>.
+    escaped = str(escape(snippet))
+    return Markup(escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>"))
+
+
+def _local_time(value: datetime | None, tz: str) -> str:
+    if value is None:
+        return "date unknown"
+    return value.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M %Z")
+
+
+_ENV.filters.update(text_snippet=_text_snippet, html_snippet=_html_snippet)
+
+
+def subject(watch: Watch, count: int) -> str:
+    noun = "article" if count == 1 else "articles"
+    return one_line(f"[newsmon] {watch.name}: {count} new {noun}")
+
+
+def render_alert(
+    watch: Watch, items: list[AlertItem], recipient: str, sender: str, message_id: str | None = None
+) -> EmailMessage:
+    """One email to one recipient listing `items` (one for an immediate alert, several for a digest)."""
+    pause_command = f"newsmon watch pause {shlex.quote(watch.name)}"
+    context = {
+        "watch": watch,
+        "items": [
+            {"item": item, "published": _local_time(item.published_at, watch.tz), "outlets": ", ".join(item.outlets)}
+            for item in items
+        ],
+        "pause_command": pause_command,
+    }
+    message = EmailMessage()
+    message["Subject"] = subject(watch, len(items))
+    message["From"] = one_line(sender)
+    message["To"] = one_line(recipient)
+    message["Message-ID"] = message_id or make_msgid(domain="newsmon")
+    mailbox = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    message["List-Unsubscribe"] = f"<mailto:{mailbox}?subject={quote(one_line('pause ' + watch.name))}>"
+    message["X-Newsmon-Watch"] = one_line(watch.name)
+    message.set_content(_ENV.get_template("alert.txt.j2").render(context))
+    message.add_alternative(_ENV.get_template("alert.html.j2").render(context), subtype="html")
+    return message

@@ -1,0 +1,209 @@
+"""Watches -> percolation -> ledger -> outbox -> SMTP, end to end on the real node and the real SMTP fixture."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from opensearchpy import OpenSearch
+
+from alerts.catchup import catch_up
+from alerts.delivery import deliver_due
+from alerts.ledger import AlertLedger
+from alerts.matching import match_batch
+from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
+from alerts.query import QueryError
+from newsmon.config import Settings
+from tests.support.smtp import SmtpServer
+from tests.test_alerts_support import T0, article, index_articles, watch, with_watches
+
+T1 = T0 + timedelta(hours=1)
+ATTACK = article("serangan", "Rusia menyerang Kharkiv", "Pasukan Rusia menyerang kota Kharkiv pada Selasa pagi.")
+
+
+def _statuses(es: OpenSearch, settings: Settings, name: str) -> list[str]:
+    return sorted(r.source["status"] for r in AlertLedger(es, settings).records(name))
+
+
+def test_new_matching_article_sends_exactly_one_email(es, settings, smtp_server: SmtpServer) -> None:
+    with_watches(es, settings, watch("Kharkiv", "serangan kharkiv"))
+    assert match_batch(es, settings, [ATTACK], now=T1) == ["Kharkiv"]
+    report = deliver_due(es, settings, T1)
+    assert report.emails_sent == 1
+    deliver_due(es, settings, T1 + timedelta(minutes=5))
+    match_batch(es, settings, [ATTACK], now=T1 + timedelta(minutes=6))  # a re-crawl of the same story
+    deliver_due(es, settings, T1 + timedelta(minutes=7))
+    [message] = smtp_server.wait_for(1)
+    html = message.get_body(("html",)).get_content()
+    assert message["Subject"] == "[newsmon] Kharkiv: 1 new article"
+    assert f'<a href="{ATTACK.url}"><strong>Rusia menyerang Kharkiv</strong></a>' in html
+    assert "<mark>menyerang</mark>" in html and "kompas" in html
+    assert _statuses(es, settings, "Kharkiv") == ["sent"]
+
+
+def test_keyword_outside_title_and_body_alerts_nobody(es, settings) -> None:
+    with_watches(es, settings, watch("Gaza", "gaza"))
+    sidebar_only = article(
+        "pasar", "Harga beras naik", "Harga beras di pasar naik lagi.", tags=["gaza"], section="Gaza"
+    )
+    assert match_batch(es, settings, [sidebar_only], now=T1) == []
+    assert deliver_due(es, settings, T1).emails_sent == 0
+
+
+def test_phrase_or_exclude_and_filters_pick_the_documented_articles(es, settings) -> None:
+    with_watches(
+        es,
+        settings,
+        watch("phrase", '"gencatan senjata"'),
+        watch("either", "kharkiv OR odesa"),
+        watch("no-football", "ukraina -sepakbola"),
+        watch("english-only", "attack OR serangan", languages=["en"]),
+        watch("detik-only", "kharkiv", sources=["detik"]),
+    )
+    articles = [
+        ATTACK,
+        article("gencatan", "Gencatan senjata di Gaza", "Gencatan senjata antara Israel dan Hamas berlaku."),
+        article("senjata", "Senjata untuk Ukraina", "Bantuan senjata dan gencatan yang gagal."),
+        article("bola", "Timnas Ukraina menang", "Sepakbola: Ukraina mengalahkan Prancis."),
+        article("odesa", "Drone attacks hit Odesa", "Drones attacked the port.", source="reuters", language="en"),
+        article("detik-kharkiv", "Kharkiv diserang lagi", "Serangan baru di Kharkiv.", source="detik"),
+    ]
+    match_batch(es, settings, articles, now=T1)
+    ledger = AlertLedger(es, settings)
+    found = {
+        name: sorted(item.title for r in ledger.records(name) for item in r.items)
+        for name in ("phrase", "either", "no-football", "english-only", "detik-only")
+    }
+    assert found == {
+        "phrase": ["Gencatan senjata di Gaza"],
+        "either": ["Drone attacks hit Odesa", "Kharkiv diserang lagi", "Rusia menyerang Kharkiv"],
+        "no-football": ["Senjata untuk Ukraina"],
+        "english-only": ["Drone attacks hit Odesa"],
+        "detik-only": ["Kharkiv diserang lagi"],
+    }
+    [record] = ledger.records("phrase")  # snippets come from the right document of the batch
+    assert record.items[0].snippet.startswith(f"{HIGHLIGHT_START}Gencatan{HIGHLIGHT_END} {HIGHLIGHT_START}senjata")
+
+
+def test_smtp_down_keeps_alert_pending_then_sends_once(es, settings, smtp_server: SmtpServer) -> None:
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)
+    smtp_server.stop()
+    report = deliver_due(es, settings, T1)
+    assert report.alerts_failed == 1 and report.emails_sent == 0
+    assert _statuses(es, settings, "Kharkiv") == ["failed"]
+    smtp_server.start()
+    assert deliver_due(es, settings, T1 + timedelta(seconds=10)).emails_sent == 0  # backoff: not yet
+    assert deliver_due(es, settings, T1 + timedelta(minutes=5)).emails_sent == 1
+    assert deliver_due(es, settings, T1 + timedelta(hours=2)).emails_sent == 0
+    assert len(smtp_server.wait_for(1)) == 1
+    assert _statuses(es, settings, "Kharkiv") == ["sent"]
+
+
+def test_process_killed_between_match_and_send_sends_once_after_restart(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)
+    # The "restart": delivery builds its own store/ledger objects over the same indices.
+    assert deliver_due(es, settings, T1 + timedelta(minutes=1)).emails_sent == 1
+    assert deliver_due(es, settings, T1 + timedelta(minutes=2)).emails_sent == 0
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_claim_left_by_a_killed_sender_is_sent_once_after_the_timeout(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)
+    ledger = AlertLedger(es, settings)
+    ledger.claim(ledger.open_records(T1), "dead-claim", T1)  # claimed, then killed before SMTP
+    assert deliver_due(es, settings, T1 + timedelta(minutes=1)).emails_sent == 0  # another run may still hold it
+    assert deliver_due(es, settings, T1 + timedelta(minutes=20)).emails_sent == 1
+    assert len(smtp_server.wait_for(1)) == 1
+    assert _statuses(es, settings, "Kharkiv") == ["sent"]
+
+
+def test_mail_accepted_before_a_crash_is_not_sent_again(es, settings, smtp_server) -> None:
+    from alerts.delivery import SentJournal
+
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)
+    ledger = AlertLedger(es, settings)
+    [record] = ledger.claim(ledger.open_records(T1), "claim-1", T1)
+    SentJournal(settings).append("claim-1", "redaksi@example.test", [record.id])  # SMTP said 250, then: killed
+    assert deliver_due(es, settings, T1 + timedelta(minutes=20)).emails_sent == 0
+    assert _statuses(es, settings, "Kharkiv") == ["sent"]
+    assert smtp_server.messages == []
+
+
+def test_two_outlets_of_one_story_make_one_email_listing_both(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    kompas = article("a", "Rusia menyerang Kharkiv", "Pasukan Rusia menyerang Kharkiv.", story_id="story-1")
+    detik = article("b", "Kharkiv diserang Rusia", "Rusia kembali menyerang Kharkiv.", source="detik")
+    detik.story_id, detik.outlets = "story-1", ["kompas", "detik"]
+    match_batch(es, settings, [kompas], now=T1)
+    match_batch(es, settings, [detik], now=T1)
+    assert deliver_due(es, settings, T1).emails_sent == 1
+    [message] = smtp_server.wait_for(1)
+    assert "kompas, detik" in message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "[newsmon] Kharkiv: 1 new article"
+
+
+def test_daily_digest_gathers_matches_into_one_email_at_the_local_time(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Harian", "kharkiv", mode="daily", at="08:00", tz="Asia/Jakarta"))
+    for n in range(3):
+        match_batch(es, settings, [article(f"k{n}", f"Kharkiv {n}", f"Berita Kharkiv nomor {n}.")], now=T1)
+    # T1 is 08:00 WIB on 2 March: the next 08:00 WIB is 3 March 01:00 UTC.
+    assert deliver_due(es, settings, T1 + timedelta(hours=23, minutes=59)).emails_sent == 0
+    assert deliver_due(es, settings, T1 + timedelta(hours=24)).emails_sent == 1
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "[newsmon] Harian: 3 new articles"
+    assert all(f"Kharkiv {n}" in message.get_body(("plain",)).get_content() for n in range(3))
+
+
+def test_catch_up_finds_articles_matching_missed_and_never_doubles(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Kharkiv", "serangan"))
+    old = article("lama", "Serangan lama", "Serangan sebelum watch dibuat.")
+    index_articles(es, settings, [old], indexed_at=T0 - timedelta(hours=1))
+    index_articles(es, settings, [ATTACK], indexed_at=T1)  # indexed while matching was down
+    assert catch_up(es, settings, T1 + timedelta(minutes=5)) == 1
+    assert catch_up(es, settings, T1 + timedelta(minutes=10)) == 0
+    match_batch(es, settings, [ATTACK], now=T1)  # live matching reports it late too
+    assert deliver_due(es, settings, T1 + timedelta(minutes=11)).emails_sent == 1
+    [message] = smtp_server.wait_for(1)
+    assert "Rusia menyerang Kharkiv" in message.get_body(("plain",)).get_content()
+    assert "Serangan lama" not in message.get_body(("plain",)).get_content()
+
+
+def test_editing_a_watch_keeps_created_at_and_does_not_resend(es, settings, smtp_server) -> None:
+    store = with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)
+    deliver_due(es, settings, T1)
+    edited = store.update(watch("Kharkiv", "kharkiv OR rusia"), now=T1 + timedelta(minutes=1))
+    assert edited.created_at == T0
+    match_batch(es, settings, [ATTACK], now=T1 + timedelta(minutes=2))
+    catch_up(es, settings, T1 + timedelta(hours=1))
+    deliver_due(es, settings, T1 + timedelta(hours=1))
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_paused_watch_matches_nothing(es, settings) -> None:
+    store = with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    store.pause("Kharkiv")
+    assert match_batch(es, settings, [ATTACK], now=T1) == []
+    store.resume("Kharkiv")
+    assert match_batch(es, settings, [ATTACK], now=T1) == ["Kharkiv"]
+
+
+def test_watch_that_only_excludes_is_refused(es, settings) -> None:
+    store = with_watches(es, settings)
+    with pytest.raises(QueryError, match="only excludes"):
+        store.add(watch("Semua", "-sepakbola"))
+    assert store.get("Semua") is None
+
+
+def test_config_watches_import_idempotently(es, settings) -> None:
+    store = with_watches(es, settings)
+    declared = [watch("Kharkiv", "kharkiv"), watch("Gaza", '"gencatan senjata"')]
+    assert store.sync_from_config(declared) == ["Kharkiv", "Gaza"]
+    created = store.get("Kharkiv").created_at
+    assert store.sync_from_config(declared) == []
+    assert store.get("Kharkiv").created_at == created
+    assert [w.name for w in store.list()] == ["Gaza", "Kharkiv"]
