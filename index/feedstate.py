@@ -1,0 +1,73 @@
+"""Feed state as documents in the search node, so crawler processes hold nothing and a restart loses nothing."""
+
+from __future__ import annotations
+
+from opensearchpy import OpenSearch, helpers
+
+from feeds.state import FeedState
+from index.client import index_name
+from newsmon.config import Settings
+from newsmon.urls import article_id
+
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date"}
+MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "url": _KEYWORD,
+        "source": _KEYWORD,
+        "etag": {"type": "keyword", "index": False},
+        "last_modified": {"type": "keyword", "index": False},
+        "body_hash": {"type": "keyword", "index": False},
+        "last_poll": _DATE,
+        "last_success": _DATE,
+        "last_error": {"type": "text"},
+        "last_error_at": _DATE,
+        "consecutive_errors": {"type": "integer"},
+        "items_seen": {"type": "integer"},
+        "new_items_last_poll": {"type": "integer"},
+        "interval": {"type": "float"},  # seconds
+        "next_poll": _DATE,
+        "next_poll_reason": {"type": "text"},
+    },
+}
+
+
+def ensure(client: OpenSearch, settings: Settings) -> None:
+    """Create the feeds index if it is missing (safe to call at every start, also from several processes)."""
+    name = index_name(settings, "feeds")
+    if not client.indices.exists(index=name):
+        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING}
+        client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+
+
+def _doc_id(url: str) -> str:
+    return article_id(url)  # the same stable hash of the canonical URL that articles use
+
+
+class FeedStateStore:
+    def __init__(self, client: OpenSearch, settings: Settings) -> None:
+        self._client = client
+        self._index = index_name(settings, "feeds")
+
+    def load(self, urls: list[str]) -> dict[str, FeedState]:
+        """The stored state of each known feed URL, in one request; unknown URLs are left out."""
+        if not urls:
+            return {}
+        found = self._client.mget(index=self._index, body={"ids": [_doc_id(u) for u in urls]})
+        states = (FeedState.from_doc(doc["_source"]) for doc in found["docs"] if doc.get("found"))
+        return {state.url: state for state in states}
+
+    def all(self) -> list[FeedState]:
+        """Every stored feed state (for `newsmon source list` and the scheduler)."""
+        hits = helpers.scan(
+            self._client, index=self._index, query={"query": {"match_all": {}}}, ignore_unavailable=True
+        )
+        return [FeedState.from_doc(hit["_source"]) for hit in hits]
+
+    def save(self, state: FeedState) -> None:
+        self.save_many([state])
+
+    def save_many(self, states: list[FeedState]) -> None:
+        actions = ({"_index": self._index, "_id": _doc_id(s.url), "_source": s.to_doc()} for s in states)
+        helpers.bulk(self._client, actions, refresh="wait_for")
