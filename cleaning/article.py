@@ -29,6 +29,8 @@ class Article:
     story_id: str | None = None  # near-duplicates across outlets share one story
     outlets: list[str] = field(default_factory=list)  # sources carrying the story (filled by dedupe)
     material_change: bool = False  # set when a re-fetch changed the headline or body
+    feed_title: str | None = None  # the feed item's title and <updated> when fetched: if the feed later shows
+    feed_updated: datetime | None = None  # another title or a later time, the article is fetched again
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,7 +43,7 @@ class Article:
     def from_dict(cls, data: dict[str, Any]) -> Article:
         names = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
-        for key in ("published_at", "updated_at", "fetched_at"):
+        for key in ("published_at", "updated_at", "fetched_at", "feed_updated"):
             if isinstance(kwargs.get(key), str):
                 kwargs[key] = datetime.fromisoformat(kwargs[key])
         return cls(**kwargs)

@@ -25,7 +25,10 @@ DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
+
+# Conditional GET for feeds (ETag / Last-Modified from the stored feed state).
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.FeedValidatorsMiddleware": 550}
 
 # http_proxy / https_proxy / no_proxy from the environment.
 HTTPPROXY_ENABLED = True

@@ -25,7 +25,16 @@ from newsmon.urls import article_id
 log = logging.getLogger(__name__)
 
 # What the spider and the dedupe pipeline need to decide about a URL they have seen before.
-LOOKUP_FIELDS = ("title", "feed_updated", "content_hash", "version", "story_id", "outlets", "first_indexed_at")
+LOOKUP_FIELDS = (
+    "title",
+    "feed_title",
+    "feed_updated",
+    "content_hash",
+    "version",
+    "story_id",
+    "outlets",
+    "first_indexed_at",
+)
 _CHANGE_FIELDS = (*LOOKUP_FIELDS, "body")
 _CANDIDATE_FIELDS = ("story_id", "outlets", "signature", "content_hash", "source", "title")
 RETRY_DELAYS = (0.5, 1.0, 2.0)  # seconds between bulk attempts for items the node refused for now (429/5xx)

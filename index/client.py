@@ -11,7 +11,14 @@ def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
     auth = None
     if settings.es_username and settings.es_password:
         auth = (settings.es_username, settings.es_password.get_secret_value())
-    return OpenSearch([settings.es_url], http_auth=auth, timeout=timeout, max_retries=2, retry_on_timeout=True)
+    return OpenSearch(
+        [settings.es_url],
+        http_auth=auth,
+        timeout=timeout,
+        max_retries=2,
+        retry_on_timeout=True,
+        pool_maxsize=16,  # the service shares one client between its job threads
+    )
 
 
 def index_name(settings: Settings, kind: str) -> str:

@@ -64,6 +64,7 @@ PROPERTIES: dict[str, Any] = {
     },
     "authors": {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": TEXT_ANALYZER}}},
     "image": {"type": "keyword", "index": False, "doc_values": False},
+    "feed_title": {"type": "keyword", "index": False, "doc_values": False},
     "version": {"type": "integer"},
     "material_change": {"type": "boolean"},
     # MinHash values, kept only so near-duplicate candidates can be compared; never searched.

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from opensearchpy import OpenSearch
 
-from alerts.catchup import catch_up_all
+from alerts.catchup import catch_up as catch_up_watches
 from alerts.delivery import deliver_due
+from alerts.matching import match_batch
 from crawler.run import CrawlReport, crawl_once
 from index.feedstate import FeedStateStore
 from index.spool import Spool, replay
@@ -82,20 +83,25 @@ def record(report: CrawlReport) -> None:
 
 def deliver(client: OpenSearch, settings: Settings) -> None:
     report = deliver_due(client, settings, datetime.now(UTC))
-    metrics.ALERTS_SENT.inc(report.sent)
-    metrics.ALERTS_FAILED.inc(report.failed)
+    metrics.ALERTS_SENT.inc(report.emails_sent)
+    metrics.ALERTS_FAILED.inc(report.alerts_failed)
+    for error in report.errors:
+        log.warning("alert delivery: %s", error)
 
 
 def replay_spool(client: OpenSearch, settings: Settings) -> None:
     spool = Spool(settings.spool_dir)
     if spool.backlog():
-        indexed = replay(client, settings)
+        # Articles fetched during an outage are matched as soon as they are indexed, like any other batch.
+        indexed = replay(client, settings, on_result=lambda result: match_batch(client, settings, result.to_alert))
         log.info("spool replay: %d articles indexed", indexed)
     metrics.SPOOL_BACKLOG.set(spool.backlog())
 
 
 def catch_up(client: OpenSearch, settings: Settings) -> None:
-    catch_up_all(client, settings)
+    found = catch_up_watches(client, settings, datetime.now(UTC))
+    if found:
+        log.info("catch-up search recorded %d alert(s) that live matching missed", found)
 
 
 def watchdog(client: OpenSearch, settings: Settings, crawls: Crawls) -> None:

@@ -9,6 +9,7 @@ search node (feed state, watches, alert ledger, lease) or in the on-disk spool, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -157,7 +158,5 @@ class Service:
         self.role = "stopped"
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
-        except TimeoutError:
-            pass

@@ -21,7 +21,8 @@ start)
   fi
   rm -rf "$dir/base"
   # The runner numbers HTTP ports from baseHttpPort+1.
-  nohup java -Xms1g -Xmx1g -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true \
+  heap="${NEWSMON_NODE_HEAP:-2g}"
+  nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true \
     -cp "$(cat "$here/classpath.txt")" org.codelibs.opensearch.runner.OpenSearchRunner \
     -basePath "$dir/base" -numOfNode 1 -baseHttpPort "$((port - 1))" -clusterName newsmon-dev \
     >"$dir/node.log" 2>&1 &

@@ -1,0 +1,104 @@
+"""Running one crawl in the current process, on Scrapy's asyncio reactor, as often as the scheduler likes.
+
+`crawl_once` loads the feed states (one request), runs the news spider, stores the states back (one bulk request)
+and returns the counts. The reactor is scheduler.runtime's business (`newsmon run`, `newsmon crawl --once`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerRunner, Crawler
+from scrapy.settings import Settings as ScrapySettings
+
+from crawler.signals import articles_indexed
+from crawler.spiders.news import REJECTED_PREFIX, NewsSpider
+from index import feedstate
+from index.articles import ArticleStore
+from index.client import make_client
+from newsmon.config import Settings
+from sources.model import Source
+
+
+@dataclass(frozen=True)
+class CrawlReport:
+    """Counts from one crawl (the spider's `newsmon/<field>` stats)."""
+
+    feeds_polled: int = 0
+    feeds_unchanged: int = 0
+    feed_errors: int = 0
+    items_not_international: int = 0
+    items_too_old: int = 0
+    items_known: int = 0
+    articles_requested: int = 0
+    articles_fetched: int = 0
+    articles_rejected: int = 0
+    articles_failed: int = 0
+    articles_indexed: int = 0  # new or materially changed, as announced by the index pipeline
+    rejected: dict[str, int] = field(default_factory=dict)  # rejection reason (without details) -> count
+
+    @classmethod
+    def from_stats(cls, stats: dict[str, Any], articles_indexed: int = 0) -> CrawlReport:
+        counted = (f.name for f in fields(cls) if f.name not in ("articles_indexed", "rejected"))
+        counts = {name: int(stats.get(f"newsmon/{name}", 0)) for name in counted}
+        rejected = {k.removeprefix(REJECTED_PREFIX): v for k, v in stats.items() if k.startswith(REJECTED_PREFIX)}
+        return cls(**counts, articles_indexed=articles_indexed, rejected=rejected)
+
+
+def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None) -> ScrapySettings:
+    """crawler.settings + this installation's Settings (read by the pipelines as NEWSMON_SETTINGS) + overrides."""
+    result = ScrapySettings()
+    result.setmodule("crawler.settings", priority="project")
+    result.set("NEWSMON_SETTINGS", settings, priority="project")
+    result.set("USER_AGENT", settings.user_agent, priority="project")
+    result.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
+    for name, value in (overrides or {}).items():
+        result.set(name, value, priority="cmdline")
+    return result
+
+
+@cache
+def process_pool() -> ProcessPoolExecutor:
+    """One pool per process for feed parsing and article cleaning; spawned workers share no reactor or sockets."""
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
+
+
+async def crawl_once(
+    settings: Settings,
+    sources: list[Source],
+    overrides: dict[str, Any] | None = None,
+    on_crawler: Callable[[Crawler], None] | None = None,
+) -> CrawlReport:
+    """Poll the sources' feeds once and fetch their new international articles. Needs the asyncio reactor running.
+
+    `on_crawler` is handed the Scrapy crawler before it starts (e.g. to show its live stats).
+    """
+    client = make_client(settings)
+    try:
+        await asyncio.to_thread(feedstate.ensure, client, settings)
+        store = feedstate.FeedStateStore(client, settings)
+        urls = [url for source in sources for url in (*source.feeds, *source.sitemaps)]
+        states = await asyncio.to_thread(store.load, urls)
+        runner = AsyncCrawlerRunner(scrapy_settings(settings, overrides))
+        crawler = runner.create_crawler(NewsSpider)
+        indexed: list[int] = []  # batch sizes announced by the index pipeline
+
+        def count(articles: list, **_: Any) -> None:
+            indexed.append(len(articles))
+
+        crawler.signals.connect(count, signal=articles_indexed, weak=False)
+        if on_crawler:
+            on_crawler(crawler)
+        lookup = ArticleStore(client, settings).lookup
+        await runner.crawl(crawler, sources=sources, states=states, lookup=lookup, pool=process_pool())
+        await asyncio.to_thread(store.save_many, list(states.values()))
+    finally:
+        client.close()
+    return CrawlReport.from_stats(crawler.stats.get_stats(), articles_indexed=sum(indexed))

@@ -1,0 +1,96 @@
+"""Feed bytes -> entries, with feedparser. Pure: no network (never `feedparser.parse(url)`, which has no timeout)."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+
+# A feed larger than this is not a feed we want to parse (the crawler's DOWNLOAD_MAXSIZE normally stops it first).
+MAX_FEED_BYTES = 5 * 1024 * 1024
+
+# The XML parser's words for a document that stops early: a cut download, not a feed with a bad item.
+_TRUNCATION = ("no element found", "unclosed token")
+
+
+class FeedError(Exception):
+    """The bytes are not a usable feed; the message says why in one line and names the URL."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    url: str
+    title: str = ""
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    guid: str | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    url: str
+    title: str = ""
+    entries: list[FeedEntry] = field(default_factory=list)
+    ttl: timedelta | None = None  # RSS <ttl>: the publisher asks not to be polled more often
+    warning: str | None = None  # set when feedparser had to recover from malformed XML or a wrong charset
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse RSS 0.9x/1.0/2.0 or Atom bytes; raise FeedError for anything that is not a feed."""
+    if not body.strip():
+        raise FeedError(f"{url}: empty body")
+    if len(body) > MAX_FEED_BYTES:
+        raise FeedError(f"{url}: feed is {len(body)} bytes, over the {MAX_FEED_BYTES} byte limit")
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers)
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not parsed.get("version"):
+        looks_html = body.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html"))
+        kind = "an HTML page" if looks_html else f"not RSS or Atom ({content_type or 'no content type'})"
+        raise FeedError(f"{url}: {kind}, not a feed")
+    if problem is not None and any(word in str(problem) for word in _TRUNCATION):
+        raise FeedError(f"{url}: feed is truncated ({problem})")
+    entries = [entry for raw in parsed.entries if (entry := _entry(raw)) is not None]
+    warning = f"{url}: feed is malformed, kept {len(entries)} readable items ({problem})" if problem else None
+    return ParsedFeed(
+        url=url, title=parsed.feed.get("title", ""), entries=entries, ttl=_ttl(parsed.feed.get("ttl")), warning=warning
+    )
+
+
+def _entry(raw: feedparser.FeedParserDict) -> FeedEntry | None:
+    link = raw.get("link") or _guid_link(raw)
+    if not link:
+        return None
+    return FeedEntry(
+        url=link.strip(),
+        title=(raw.get("title") or "").strip(),
+        categories=tuple(tag["term"].strip() for tag in raw.get("tags", []) if tag.get("term")),
+        published=_when(raw.get("published_parsed")),
+        # dict.get: feedparser's own .get falls back from updated to published, hiding "never updated".
+        updated=_when(dict.get(raw, "updated_parsed")),
+        guid=raw.get("id"),
+        summary=raw.get("summary", ""),
+    )
+
+
+def _guid_link(raw: feedparser.FeedParserDict) -> str | None:
+    # RSS items without <link> often carry the article URL as a permalink <guid>.
+    guid = raw.get("id") or ""
+    return guid if guid.startswith(("http://", "https://")) else None
+
+
+def _when(value: time.struct_time | None) -> datetime | None:
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC) if value else None
+
+
+def _ttl(value: str | None) -> timedelta | None:
+    try:
+        minutes = int(value) if value else 0
+    except ValueError:
+        return None
+    return timedelta(minutes=minutes) if minutes > 0 else None

@@ -1,0 +1,53 @@
+"""Turning a URL the user typed (a feed or a homepage) into feed URLs, with a short timeout. Used by the CLI."""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+
+from feeds.discovery import discover_feeds, wordpress_candidates
+from feeds.parse import FeedError, parse_feed
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class NoFeedFound(Exception):
+    """Neither the URL itself, its <link rel="alternate"> feeds nor the WordPress fallbacks are feeds."""
+
+
+def _fetch(url: str, user_agent: str, timeout: float) -> tuple[bytes, str | None] | None:
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read(MAX_BYTES + 1), response.headers.get("Content-Type")
+    except (urllib.error.URLError, TimeoutError, ValueError) as error:
+        log.info("%s: %s", url, getattr(error, "reason", error))
+        return None
+
+
+def _is_feed(url: str, fetched: tuple[bytes, str | None] | None) -> bool:
+    if fetched is None:
+        return False
+    try:
+        parse_feed(fetched[0], url, fetched[1])
+    except FeedError:
+        return False
+    return True
+
+
+def find_feeds(url: str, *, user_agent: str, timeout: float = 10.0, categories: list[str] | None = None) -> list[str]:
+    """[url] when it is a feed; else the feeds its page announces; else the WordPress feeds that answer."""
+    page = _fetch(url, user_agent, timeout)
+    if page is None:
+        raise NoFeedFound(f"{url}: could not be fetched")
+    if _is_feed(url, page):
+        return [url]
+    announced = discover_feeds(page[0], url)
+    if announced:
+        return announced
+    found = [c for c in wordpress_candidates(url, categories) if _is_feed(c, _fetch(c, user_agent, timeout))]
+    if not found:
+        raise NoFeedFound(f"{url}: no feed announced on the page and no WordPress feed (/feed/) answered")
+    return found
