@@ -1,0 +1,84 @@
+"""Deployment: the compose file is valid and runs real newsmon commands; `crawl --once` runs a whole cycle."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from newsmon.cli import app
+from newsmon.config import Settings
+from tests.support.site import FixtureSite
+from tests.support.smtp import SmtpServer
+from tests.test_service_e2e import FEED, PARAGRAPHS, item, page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_file_validates_with_docker_compose() -> None:
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_compose_command_is_a_real_newsmon_subcommand() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    commands = [s["command"] for s in compose["services"].values() if s.get("command")]
+    assert commands, "the newsmon service must say what it runs"
+    known = {command.name for command in app.registered_commands} | {g.name for g in app.registered_groups}
+    for command in commands:
+        assert command[0] == "newsmon"
+        assert command[1] in known, f"{command[1]!r} is not a newsmon command ({sorted(known)})"
+        help_run = subprocess.run([sys.executable, "-m", "newsmon", *command[1:], "--help"], capture_output=True)
+        assert help_run.returncode == 0, help_run.stderr
+
+
+def test_crawl_once_runs_a_full_cycle_and_prints_the_summary(
+    settings: Settings, news_site: FixtureSite, smtp_server: SmtpServer
+) -> None:
+    news_site.set("/robots.txt", "User-agent: *\nDisallow:\n", "text/plain")
+    news_site.set("/feed/", FEED, "application/rss+xml")
+    news_site.add_rss_item("/feed/", item("nelayan-jepang", "Jepang bantu nelayan korban badai"))
+    news_site.add_rss_item("/feed/", item("liga-lokal", "Hasil liga lokal", category="Olahraga"))
+    news_site.set("/internasional/nelayan-jepang/", page("Jepang bantu nelayan korban badai", PARAGRAPHS))
+    config = {
+        "sources": [
+            {"name": "kabar", "feeds": [news_site.url("/feed/")], "international": {"categories": ["Internasional"]}}
+        ],
+        "watches": [{"name": "nelayan", "query": "nelayan", "emails": ["desk@example.test"]}],
+    }
+    settings.config.write_text(yaml.safe_dump(config))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")},
+        "NEWSMON_ES_URL": settings.es_url,
+        "NEWSMON_INDEX_PREFIX": settings.index_prefix,
+        "NEWSMON_SMTP_URL": smtp_server.url,
+        "NEWSMON_CONFIG": str(settings.config),
+        "NEWSMON_DATA_DIR": str(settings.data_dir),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "newsmon", "crawl", "--once"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "feeds: 1 polled, 0 unchanged, 0 failed" in result.stdout
+    assert "1 not international" in result.stdout
+    assert "articles: 1 fetched, 1 indexed" in result.stdout
+    assert "alerts: 1 email(s) sent" in result.stdout
+    assert len(smtp_server.messages) == 1
+
+
+def test_crawl_once_with_unknown_source_fails_with_one_line(settings: Settings) -> None:
+    env = {**os.environ, "NEWSMON_CONFIG": str(settings.config), "NEWSMON_ES_URL": settings.es_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsmon", "crawl", "--once", "--source", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "no source named nope" in result.stderr
