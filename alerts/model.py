@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
+from newsmon.durations import Duration
+
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
@@ -24,7 +26,7 @@ class Watch(BaseModel):
     sources: list[str] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list)
     enabled: bool = True
-    max_age: timedelta | None = None  # optional: ignore articles claiming to be older than this
+    max_age: Duration | None = None  # optional: ignore articles claiming to be older than this
     created_at: datetime | None = None  # set when first stored; alerts only cover articles indexed after it
 
     @field_validator("name")
@@ -53,14 +55,6 @@ class Watch(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    @field_validator("max_age", mode="before")
-    @classmethod
-    def _duration(cls, value: object) -> object:
-        from newsmon.config import parse_duration
-
-        # Short forms ("7d") here; ISO 8601 ("P7D", how a stored watch serialises it) is pydantic's own.
-        return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
 
     def accepts(self, language: str, source: str, section: str | None) -> bool:
         """The watch's filters (empty means any); sections compare case-insensitively."""

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sources.model import Source, format_duration
+from newsmon.durations import format_duration
+from sources.model import Source
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -22,22 +21,6 @@ from sources.model import Source
 
 class ConfigError(Exception):
     """A bad setting; the message is one line naming the variable or file."""
-
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str | int | float | timedelta) -> timedelta:
-    """'90s', '15m', '2h', '7d', '1w' (or a number of seconds) -> timedelta."""
-    if isinstance(text, timedelta):
-        return text
-    if isinstance(text, int | float):
-        return timedelta(seconds=text)
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration like 90s, 15m, 2h, 7d")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ start)
     mvn -q -B -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$here/classpath.txt" >&2
   fi
   rm -rf "$dir/base"
-  # The runner numbers HTTP ports from baseHttpPort+1.
+  # The runner numbers HTTP ports from baseHttpPort+1. A cluster name per port keeps nodes started on one machine
+  # (tests, `make run`, benchmarks) from discovering each other and forming one cluster.
   heap="${NEWSMON_NODE_HEAP:-2g}"
   nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true \
     -cp "$(cat "$here/classpath.txt")" org.codelibs.opensearch.runner.OpenSearchRunner \
-    -basePath "$dir/base" -numOfNode 1 -baseHttpPort "$((port - 1))" -clusterName newsmon-dev \
+    -basePath "$dir/base" -numOfNode 1 -baseHttpPort "$((port - 1))" -clusterName "newsmon-$port" \
     >"$dir/node.log" 2>&1 &
   echo $! >"$dir/node.pid"
   for _ in $(seq 1 180); do

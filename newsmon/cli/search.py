@@ -18,7 +18,8 @@ from index.articles import ArticleStore
 from index.client import index_name, make_client
 from index.spool import Spool
 from newsmon.cli import context
-from newsmon.config import Settings, parse_duration
+from newsmon.config import Settings
+from newsmon.durations import parse_duration
 
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
 

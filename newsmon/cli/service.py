@@ -10,7 +10,8 @@ import typer
 
 from newsmon import logs
 from newsmon.cli import context
-from newsmon.config import ConfigError, parse_duration
+from newsmon.config import ConfigError
+from newsmon.durations import parse_duration
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from feeds.state import FeedState
 from index.client import make_client
 from index.feedstate import FeedStateStore
 from newsmon.cli import context
-from newsmon.config import parse_duration
+from newsmon.durations import parse_duration
 from sources.model import InternationalRule, Source
 from sources.resolve import NoFeedFound, find_feeds
 from sources.store import SourceExists, add_defaults, add_source, list_sources, remove_source

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The benchmark command (README: `make bench`). Creates or reuses .venv, starts a search node of its own on port
+# NEWSMON_BENCH_ES_PORT (9261) unless NEWSMON_ES_URL points at one, runs every bench/ script on the generated corpus,
+# prints their figures and the ratios against the aims, and stops the node. news-please goes into its own virtualenv
+# (bench/out/venv-newsplease) on first use. A figure that cannot be measured is printed with the reason.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+source dev/venv.sh
+
+started=""
+if [ -z "${NEWSMON_ES_URL:-}" ]; then
+  node_dir="$root/bench/out/node"
+  port="${NEWSMON_BENCH_ES_PORT:-9261}"
+  dev/elasticsearch/node.sh start "$node_dir" "$port" || exit 1
+  started="$node_dir"
+  export NEWSMON_ES_URL="http://127.0.0.1:$port"
+  trap 'dev/elasticsearch/node.sh stop "$started"' EXIT
+fi
+
+out="$root/bench/out/figures.txt"
+mkdir -p "$root/bench/out"
+: >"$out"
+status=0
+run() {  # one bench script; its figures go to the screen and to figures.txt
+  echo "== $*" >&2
+  .venv/bin/python -m "$@" 2>"$root/bench/out/$1.log" | tee -a "$out" || { status=1; echo "(see bench/out/$1.log)" | tee -a "$out"; }
+}
+run bench.corpus generate
+run bench.cleaning 10
+run bench.ceiling
+run bench.ingest
+run bench.peer_newsplease
+run bench.percolate --watches "${NEWSMON_BENCH_WATCHES:-10000}"
+run bench.poll
+.venv/bin/python -m bench.summary "$out"
+exit $status
