@@ -42,5 +42,5 @@ class MatchPipeline:
         if watches:
             log.info("%d indexed articles matched watches: %s", len(articles), ", ".join(watches))
 
-    def process_item(self, item: Any, spider: Any) -> Any:
-        return item
+    def process_item(self, item: Any) -> Any:
+        return item  # matching works on whole indexed batches (the articles_indexed signal), not single items
