@@ -1,0 +1,50 @@
+"""One benchmark crawl process: crawl_once over the corpus sources, ROUNDS times, timed; JSON on stdout.
+
+Run by bench.harness.run_crawls as `python -m bench.crawl_child PORT main|poll ROUNDS`, with the NEWSMON_* env of a
+fresh index prefix. Like `newsmon crawl --once`, it has its own asyncio reactor and the process pool that cleans pages
+on both cores; the pool is warmed (workers started, cleaning imported) before the clock starts, as it is in the
+long-running service, and the clock covers crawl_once only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+
+from scrapy.utils.log import configure_logging
+
+from alerts import store
+from bench.ceiling import warm
+from bench.corpus import article_files, sites
+from bench.harness import CRAWL_OVERRIDES, corpus_sources
+from crawler.run import crawl_once, process_pool, scrapy_settings
+from index.client import make_client
+from newsmon.config import load_settings
+from scheduler import runtime
+
+
+def main(port: int, feeds: str, rounds: int) -> None:
+    settings = load_settings()
+    configure_logging(scrapy_settings(settings, CRAWL_OVERRIDES))
+    client = make_client(settings)
+    store.ensure(client, settings)  # the service creates the watches index at start-up; matching needs it
+    client.close()
+    sources = corpus_sources(sites(port), poll_feeds=feeds == "poll")
+    pool = process_pool()
+    list(pool.map(warm, [article_files()[0]] * pool._max_workers * 4))  # more tasks than workers: all start
+
+    async def timed() -> list[dict]:
+        results = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            report = await crawl_once(settings, sources, CRAWL_OVERRIDES)
+            results.append({"seconds": time.perf_counter() - started, "report": asdict(report)})
+        return results
+
+    print(json.dumps(runtime.run(timed)))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
