@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -97,19 +98,23 @@ def test_outage_mid_crawl_spools_then_indexes_every_article_once(
     crawler = crawler_for(through_relay, NEWSMON_INDEX_BATCH_SIZE=3, NEWSMON_INDEX_BACKOFF=0)
     announced = collect_indexed(crawler)
     pipeline = IndexPipeline.from_crawler(crawler)
-    pipeline.open_spider()
     articles = [make_article(f"/n{n}", title=f"Berita nomor {n}") for n in range(10)]
 
-    for article in articles[:3]:  # one batch while the node answers
-        pipeline.process_item(article)
-    relay.stop()
-    for article in articles[3:8]:  # the node is gone: one failed batch, then part of the next
-        pipeline.process_item(article)
-    spooled = Spool(settings.spool_dir).backlog()
-    relay.start()
-    for article in articles[8:]:
-        pipeline.process_item(article)
-    pipeline.close_spider()
+    async def crawl() -> int:
+        pipeline.open_spider()
+        for article in articles[:3]:  # one batch while the node answers
+            await pipeline.process_item(article)
+        relay.stop()
+        for article in articles[3:8]:  # the node is gone: one failed batch, then part of the next
+            await pipeline.process_item(article)
+        spooled = Spool(settings.spool_dir).backlog()
+        relay.start()
+        for article in articles[8:]:
+            await pipeline.process_item(article)
+        await pipeline.close_spider()
+        return spooled
+
+    spooled = asyncio.run(crawl())
 
     assert spooled == 3
     assert count(es, settings) == 10
@@ -124,15 +129,29 @@ def test_batch_is_flushed_on_close_and_announced(es: OpenSearch, settings: Setti
     crawler = crawler_for(settings)
     announced = collect_indexed(crawler)
     pipeline = IndexPipeline.from_crawler(crawler)
-    pipeline.open_spider()
-    pipeline.process_item(make_article("/satu"))
-    pipeline.process_item(make_article("/satu"))  # the same URL twice in one crawl
 
-    assert count(es, settings) == 0  # below the batch size, before the batch time: nothing written yet
-    pipeline.close_spider()
+    async def crawl() -> int:
+        pipeline.open_spider()
+        await pipeline.process_item(make_article("/satu"))
+        await pipeline.process_item(make_article("/satu"))  # the same URL twice in one crawl
+        before_close = count(es, settings)
+        await pipeline.close_spider()
+        return before_close
+
+    assert asyncio.run(crawl()) == 0  # below the batch size, before the batch time: nothing written yet
 
     assert count(es, settings) == 1
     assert [a.canonical_url for a in announced] == ["https://news.example.test/satu"]
+
+
+async def process(pipeline: DedupePipeline, items: list[Article], *, together: bool = False) -> list[Article]:
+    """Items one after the other, as a crawl yields them (or all at once, as concurrent responses do)."""
+    if together:
+        done = await asyncio.gather(*(pipeline.process_item(item) for item in items))
+    else:
+        done = [await pipeline.process_item(item) for item in items]
+    pipeline.close_spider()
+    return list(done)
 
 
 LONG_BODY = (
@@ -148,9 +167,7 @@ def test_copies_share_a_story_in_one_crawl_and_across_crawls(es: OpenSearch, set
     syndicated = make_article("/sindikasi", body=LONG_BODY, source="detik")  # same text elsewhere
     unrelated = make_article("/lain", body="Tim nasional menang dua gol tanpa balas di stadion utama.")
     first_crawl = DedupePipeline.from_crawler(crawler_for(settings))
-    for item in (original, syndicated, unrelated):
-        first_crawl.process_item(item)
-    first_crawl.close_spider()
+    asyncio.run(process(first_crawl, [original, syndicated, unrelated]))
     ArticleStore(es, settings).upsert_many([original, syndicated, unrelated])
     es.indices.refresh(index=mappings.read_alias(settings))
 
@@ -159,9 +176,7 @@ def test_copies_share_a_story_in_one_crawl_and_across_crawls(es: OpenSearch, set
     )
     refetched = make_article("/lain", body="Tim nasional menang dua gol tanpa balas.", source="kompas")
     second_crawl = DedupePipeline.from_crawler(crawler_for(settings))
-    second_crawl.process_item(rewritten)
-    second_crawl.process_item(refetched)
-    second_crawl.close_spider()
+    asyncio.run(process(second_crawl, [rewritten, refetched]))
 
     story = article_id(original.canonical_url)
     assert original.story_id == syndicated.story_id == story
@@ -180,9 +195,18 @@ def test_dedupe_keeps_the_item_own_story_when_the_node_is_down(settings: Setting
     item = make_article("/sendiri")
 
     pipeline = DedupePipeline.from_crawler(crawler_for(down))
-    returned = pipeline.process_item(item)
-    pipeline.close_spider()
+    (returned,) = asyncio.run(process(pipeline, [item]))
 
     assert returned is item
     assert item.story_id == article_id(item.canonical_url)
     assert item.outlets == ["kompas"]
+
+
+def test_copies_processed_concurrently_still_share_one_story(settings: Settings) -> None:
+    copies = [make_article(f"/salinan{n}", body=LONG_BODY, source=f"outlet{n}") for n in range(3)]
+    pipeline = DedupePipeline.from_crawler(crawler_for(settings))
+
+    asyncio.run(process(pipeline, copies, together=True))
+
+    assert {c.story_id for c in copies} == {article_id(copies[0].canonical_url)}
+    assert copies[-1].outlets == ["outlet0", "outlet1", "outlet2"]

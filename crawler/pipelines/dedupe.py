@@ -4,14 +4,16 @@ An article joins the story of an already-indexed article, or of one seen earlier
 since indexing is batched), when it has the same content hash, or shares an LSH band and its MinHash similarity
 reaches ``cleaning.dedupe.NEAR_DUPLICATE_THRESHOLD``. A re-fetched article keeps the story it was indexed under.
 Otherwise it starts its own story (story id = its own id). If the node cannot be asked, the article keeps what this
-crawl alone can tell, and the item still goes on.
+crawl alone can tell, and the item still goes on. The index is asked from a worker thread, so the reactor keeps
+downloading meanwhile; a copy arriving while the first copy's question is in flight waits for its answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from opensearchpy import TransportError
@@ -36,6 +38,7 @@ class _Seen:
     outlets: list[str]
     content_hash: str
     signature: list[int]
+    settled: asyncio.Event = field(default_factory=asyncio.Event)  # set once story_id is final
 
 
 class DedupePipeline:
@@ -52,22 +55,27 @@ class DedupePipeline:
     def close_spider(self) -> None:
         self._client.close()
 
-    def process_item(self, item: Article) -> Article:
+    async def process_item(self, item: Article) -> Article:
         own_id = article_id(item.canonical_url)
         bands = lsh_bands(item.signature) if item.signature else []
         story = self._story_in_crawl(item, bands)
-        in_crawl = story is not None
-        if story is None:
-            try:
-                story = self._story_in_index(item, own_id, bands)
-            except TransportError as error:
-                log.warning("story of %s not checked against the index (%s); it keeps its own", item.url, error)
-        story_id, outlets = (story.story_id, story.outlets) if story else (own_id, [])
-        item.story_id = story_id
-        item.outlets = sorted({*outlets, item.source})
-        if in_crawl:  # later copies in this crawl list every outlet seen so far
-            story.outlets[:] = item.outlets
-        self._remember(item, bands, story.outlets if in_crawl else list(item.outlets))
+        if story is not None:
+            await story.settled.wait()
+            item.story_id = story.story_id
+            item.outlets = story.outlets[:] = sorted({*story.outlets, item.source})
+            self._remember(item, bands, story)  # later copies list every outlet seen so far (a shared list)
+            return item
+        story = _Seen(own_id, [item.source], item.content_hash, item.signature)
+        self._remember(item, bands, story)  # before asking the index, so copies arriving meanwhile wait for it
+        try:
+            found = await asyncio.to_thread(self._story_in_index, item, own_id, bands)
+        except TransportError as error:
+            log.warning("story of %s not checked against the index (%s); it keeps its own", item.url, error)
+            found = None
+        if found is not None:
+            story.story_id, story.outlets[:] = found.story_id, sorted({*found.outlets, item.source})
+        story.settled.set()
+        item.story_id, item.outlets = story.story_id, list(story.outlets)
         return item
 
     def _story_in_crawl(self, item: Article, bands: list[str]) -> _Seen | None:
@@ -87,8 +95,12 @@ class DedupePipeline:
             return None
         return _Seen(best.get("story_id") or best["id"], best.get("outlets", []), item.content_hash, item.signature)
 
-    def _remember(self, item: Article, bands: list[str], outlets: list[str]) -> None:
-        seen = _Seen(item.story_id or "", outlets, item.content_hash, item.signature)
+    def _remember(self, item: Article, bands: list[str], story: _Seen) -> None:
+        seen = (
+            story
+            if story.signature is item.signature
+            else _Seen(story.story_id, story.outlets, item.content_hash, item.signature, story.settled)
+        )
         if item.content_hash:
             self._by_hash.setdefault(item.content_hash, seen)
         for band in bands:

@@ -1,7 +1,8 @@
 """Bulk indexing of crawled articles, batched by size and time, spooled to disk while the node is unreachable.
 
 After each bulk write it sends ``crawler.signals.articles_indexed`` with the new and materially changed articles
-(spooled articles too, once they are replayed), for the match pipeline.
+(spooled articles too, once they are replayed), for the match pipeline. Writes run in a worker thread, one at a
+time, so the reactor keeps downloading while a bulk is in flight.
 
 Scrapy settings: ``NEWSMON_SETTINGS`` (the ``newsmon.config.Settings``), ``NEWSMON_INDEX_BATCH_SIZE`` (50),
 ``NEWSMON_INDEX_BATCH_SECONDS`` (2.0), ``NEWSMON_INDEX_BACKOFF`` (first pause in seconds after the node failed, 1.0;
@@ -10,11 +11,13 @@ doubled on each further failure, at most 60 s; meanwhile batches go straight to 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
 from opensearchpy import TransportError
 from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 
 from cleaning.article import Article
@@ -48,6 +51,7 @@ class IndexPipeline:
         self._paused_until = 0.0
         self._timer = LoopingCall(self._flush_if_due)
         self._written = False
+        self._writing: asyncio.Lock | None = None  # created on the reactor's loop, in open_spider
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
@@ -61,48 +65,59 @@ class IndexPipeline:
         )
 
     def open_spider(self) -> None:
+        self._writing = asyncio.Lock()
         self._timer.start(self._batch_seconds, now=False)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         if self._timer.running:
             self._timer.stop()
-        self.flush()
+        await self.flush()
         if self._written:  # what a finished crawl indexed is searchable (and visible to lookups) right away
             try:
-                self._client.indices.refresh(index=read_alias(self._settings))
+                await asyncio.to_thread(self._client.indices.refresh, index=read_alias(self._settings))
             except TransportError as error:
                 log.warning("could not refresh the articles index after the crawl (%s)", error)
         self._client.close()
 
-    def process_item(self, item: Article) -> Article:
+    async def process_item(self, item: Article) -> Article:
         if not self._batch:
             self._batch_started = time.monotonic()
         self._batch.append(item)
         if len(self._batch) >= self._batch_size:
-            self.flush()
+            await self.flush()
         return item
 
-    def _flush_if_due(self) -> None:
+    def _flush_if_due(self) -> Deferred | None:
         if self._batch and time.monotonic() - self._batch_started >= self._batch_seconds:
-            self.flush()
+            return Deferred.fromFuture(asyncio.ensure_future(self.flush()))
+        return None
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         """Write the current batch (and, once the node answers, the spool); never loses an article."""
         batch, self._batch = self._batch, []
+        assert self._writing is not None, "open_spider first"
+        async with self._writing:
+            results = await asyncio.to_thread(self._write, batch)
+        for result in results:
+            await self._announce(result)
+
+    def _write(self, batch: list[Article]) -> list[BulkResult]:
+        """In a worker thread: the spool's backlog (if any), then the batch; what can't be written is spooled."""
         if time.monotonic() < self._paused_until:
             self._spool.append(batch)
-            return
+            return []
+        results: list[BulkResult] = []
         try:
             if self._spool.path.exists():  # catch up first, so spooled articles keep their order
-                replay(self._client, self._settings, on_result=self._announce)
-            result = self._store.upsert_many(batch) if batch else BulkResult()
+                replay(self._client, self._settings, on_result=results.append)
+            results.append(self._store.upsert_many(batch) if batch else BulkResult())
         except TransportError as error:
             self._pause(error, len(batch))
             self._spool.append(batch)
-            return
+            return results
         self._backoff = 0.0
-        self._announce(result)
-        self._spool.append(result.retryable)
+        self._spool.append(results[-1].retryable)
+        return results
 
     def _pause(self, error: TransportError, count: int) -> None:
         self._backoff = min(MAX_BACKOFF, self._backoff * 2 or self._first_backoff)
@@ -111,7 +126,7 @@ class IndexPipeline:
             "search node unavailable (%s): spooled %d articles, next try in %.0f s", error, count, self._backoff
         )
 
-    def _announce(self, result: BulkResult) -> None:
+    async def _announce(self, result: BulkResult) -> None:
         self._written = self._written or bool(result.new or result.updated)
         if result.to_alert:
-            self._crawler.signals.send_catch_log(signal=articles_indexed, articles=result.to_alert)
+            await self._crawler.signals.send_catch_log_async(signal=articles_indexed, articles=result.to_alert)

@@ -7,6 +7,7 @@ runs `alerts.delivery.deliver_due`. A failure here is logged and left to the per
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -33,9 +34,9 @@ class MatchPipeline:
         crawler.signals.connect(pipeline.articles_indexed, signal=articles_indexed)
         return pipeline
 
-    def articles_indexed(self, articles: list[Article]) -> None:
-        try:
-            watches = match_batch(self.client, self.settings, articles)
+    async def articles_indexed(self, articles: list[Article]) -> None:
+        try:  # one percolate request per batch, off the reactor thread
+            watches = await asyncio.to_thread(match_batch, self.client, self.settings, articles)
         except Exception:  # matching must never stop the crawl; catch-up finds what this batch missed
             log.exception("matching %d indexed articles failed (first: %s)", len(articles), articles[0].url)
             return
