@@ -55,7 +55,7 @@ class Service:
             "search_reachable": self.es_reachable,
             "scheduler_lag_seconds": None if lag is None else max(0.0, round(lag, 3)),
             "crawls_in_flight": sorted(self.crawls.in_flight),
-            "poll_lag_seconds": metrics.POLL_LAG._value.get(),
+            "poll_lag_seconds": round(self.crawls.poll_lag, 3),
             "started_at": self.started_at.isoformat(),
         }
 
