@@ -72,7 +72,6 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
-    public_url: str = "http://localhost:8080"
 
     @field_validator("es_url")
     @classmethod
