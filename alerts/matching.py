@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import OpenSearch
 
 from alerts.ledger import AlertLedger, Match
 from alerts.model import AlertItem, Watch
 from alerts.snippets import HIGHLIGHT, best_snippet
+from alerts.store import watch_hits
 from cleaning.article import Article
 from index.client import index_name
 from newsmon.config import Settings
 from newsmon.urls import article_id
 
 log = logging.getLogger(__name__)
+
+# One article matches many watches: canonicalise its URL once, not once per watch.
+_article_id = lru_cache(maxsize=1024)(article_id)
 
 
 def match_batch(
@@ -37,7 +42,8 @@ def match_batch(
         "_source": ["watch"],
     }
     matches = []
-    for hit in helpers.scan(client, index=index_name(settings, "watches"), query=body):
+    # Not a scroll: each scroll page would run the percolation again.
+    for hit in watch_hits(client, index_name(settings, "watches"), body):
         watch = Watch.model_validate(hit["_source"]["watch"])
         for slot in hit["fields"]["_percolator_document_slot"]:
             article = articles[slot]
@@ -62,7 +68,7 @@ def to_match(watch: Watch, article: Article, snippet: str, indexed_at: datetime,
         return None
     if watch.max_age and article.published_at and article.published_at < now - watch.max_age:
         return None
-    key = article_id(article.canonical_url or article.url)
+    key = _article_id(article.canonical_url or article.url)
     item = AlertItem(
         article_id=key,
         url=article.canonical_url or article.url,

@@ -7,18 +7,25 @@ percolator field), the enabled flag the percolate request filters on, and the ca
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from opensearchpy import NotFoundError, OpenSearch
+from opensearchpy import NotFoundError, OpenSearch, helpers
 from opensearchpy.exceptions import ConflictError
 
 from alerts.model import Watch, watch_id
 from alerts.query import QueryError, has_positive_term, parse, to_query
 from index.client import index_name
-from index.mappings import article_properties
+from index.mappings import TEXT_ANALYZER, article_properties
 from newsmon.config import Settings
 
+PAGE = 10_000  # the search server's default max_result_window
+_ARTICLE = article_properties()["properties"]
+# Word pairs ("gencatan senjata" as one term, through index_phrases) of title and body, only in the watches index:
+# what the percolator pre-selects phrase watches by (see percolator_query).
+_PAIRS = {"type": "text", "analyzer": TEXT_ANALYZER, "index_phrases": True}
+PAIR_FIELDS = ["title.pairs", "body.pairs"]
 _WATCHES = {
     "dynamic": "strict",
     "properties": {
@@ -28,7 +35,8 @@ _WATCHES = {
         "watch": {"type": "object", "enabled": False},  # the Watch as JSON; read back, never searched
         "caught_up_to": {"type": "date"},
         # Percolated articles are parsed with the articles' own field mapping (title, body and their subfields).
-        **article_properties()["properties"],
+        **_ARTICLE,
+        **{f: {**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}} for f in ("title", "body")},
     },
 }
 _ALERTS = {
@@ -66,6 +74,44 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
         name = index_name(settings, kind)
         if not client.indices.exists(index=name):
             client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+    # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
+    text = {field: _WATCHES["properties"][field] for field in ("title", "body")}
+    client.indices.put_mapping(index=index_name(settings, "watches"), body={"properties": text})
+
+
+def percolator_query(text: str) -> dict[str, Any]:
+    """The watch's query as stored for the percolator: `to_query`, with each phrase rearranged so that the
+    percolator pre-selects the watch by the phrase's word pairs.
+
+    Left as it is, a phrase makes the percolator pre-select every watch whose phrase words each occur somewhere in a
+    batch of articles (with fifty articles, most watches) and run them all. Rearranged, the same match reads
+    `pairs AND NOT NOT phrase`, plus the phrase as an optional clause: the pre-selection only sees required clauses
+    (the word pairs, single terms of the pairs subfields), the double negation still requires the phrase, and the
+    highlighter, which skips negated clauses, marks the phrase from the optional one."""
+    return _with_pairs(to_query(text))
+
+
+def _with_pairs(query: dict[str, Any]) -> dict[str, Any]:
+    match = query.get("multi_match")
+    if match and match.get("type") == "phrase":
+        pairs = {"multi_match": {**match, "fields": PAIR_FIELDS}}
+        return {"bool": {"filter": [pairs], "must_not": [{"bool": {"must_not": [query]}}], "should": [query]}}
+    if "bool" in query:
+        clauses = query["bool"].items()
+        return {"bool": {k: [_with_pairs(q) for q in v] if isinstance(v, list) else v for k, v in clauses}}
+    return query
+
+
+def watch_hits(client: OpenSearch, index: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every hit of a search on the watches index, by name, in pages of PAGE (one page unless there are more)."""
+    after: list[Any] | None = None
+    while True:
+        page = {**body, "size": PAGE, "sort": ["name"], **({"search_after": after} if after else {})}
+        hits = client.search(index=index, body=page)["hits"]["hits"]
+        yield from hits
+        if len(hits) < PAGE:
+            return
+        after = hits[-1]["sort"]
 
 
 def check_query(text: str) -> None:
@@ -93,16 +139,32 @@ class WatchStore:
             raise WatchError(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
         return stored
 
+    def add_many(self, watches: list[Watch], now: datetime | None = None) -> list[Watch]:
+        """Store many new watches in one bulk request and one refresh (imports, benchmarks). Every query is checked
+        before anything is written; a name that already exists raises WatchError after the others are stored."""
+        for watch in watches:
+            check_query(watch.query)
+        now = now or datetime.now(UTC)
+        stored = [w.model_copy(update={"created_at": w.created_at or now}) for w in watches]
+        actions = (
+            {"_op_type": "create", "_index": self.index, "_id": watch_id(w.name), **self._document_for(w, w.created_at)}
+            for w in stored
+        )
+        _, errors = helpers.bulk(self.client, actions, raise_on_error=False, refresh=True, chunk_size=2000)
+        if errors:
+            names = {watch_id(w.name): w.name for w in stored}
+            failed = sorted(names[e["create"]["_id"]] for e in errors)
+            raise WatchError(f"{len(failed)} watches were not stored (names taken?): {', '.join(failed[:5])}")
+        return stored
+
     def get(self, name: str) -> Watch | None:
         document = self._document(name)
         return Watch.model_validate(document["watch"]) if document else None
 
     def list(self) -> list[Watch]:
         self.client.indices.refresh(index=self.index)
-        result = self.client.search(
-            index=self.index, body={"query": {"match_all": {}}, "sort": ["name"], "size": 10000}
-        )
-        return [Watch.model_validate(hit["_source"]["watch"]) for hit in result["hits"]["hits"]]
+        hits = watch_hits(self.client, self.index, {"query": {"match_all": {}}, "_source": ["watch"]})
+        return [Watch.model_validate(hit["_source"]["watch"]) for hit in hits]
 
     def update(self, watch: Watch, now: datetime | None = None) -> Watch:
         """Replace a watch, keeping its created_at. A changed query or filter starts catch-up afresh from now, so
@@ -175,11 +237,15 @@ class WatchStore:
             return None
 
     def _write(self, watch: Watch, caught_up_to: object, op_type: str = "index") -> None:
-        document = {
-            "query": to_query(watch.query),
+        document = self._document_for(watch, caught_up_to)
+        self.client.index(index=self.index, id=watch_id(watch.name), body=document, op_type=op_type, refresh=True)
+
+    @staticmethod
+    def _document_for(watch: Watch, caught_up_to: object) -> dict[str, Any]:
+        return {
+            "query": percolator_query(watch.query),
             "name": watch.name,
             "enabled": watch.enabled,
             "watch": watch.model_dump(mode="json"),
             "caught_up_to": caught_up_to.isoformat() if isinstance(caught_up_to, datetime) else caught_up_to,
         }
-        self.client.index(index=self.index, id=watch_id(watch.name), body=document, op_type=op_type, refresh=True)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+LATENCY_WATCHES = (1, 100, 10_000)
 # name -> the printed line's pattern; its first group is the figure.
 FIGURES = {
     "ceiling": r"^ceiling: plain trafilatura ([\d.]+) pages/s",
@@ -19,6 +20,8 @@ FIGURES = {
     "poll": r"^poll cycle: ([\d.]+) s for",
     "memory": r"^memory: peak RSS .* ([\d.]+) MiB",
     "clean_overhead": r"clean\(\) costs ([+-][\d.]+)% time",
+    "poll_interval": r"^alert latency: .*poll interval ([\d.]+) s",
+    **{f"latency_{n}": rf"^alert latency: p50 [\d.]+ s, p95 ([\d.]+) s with {n:,} watches" for n in LATENCY_WATCHES},
 }
 
 
@@ -47,6 +50,12 @@ def lines(figures: dict[str, float]) -> list[str]:
             return "not measured (see above)"
         return f"{figures[name]:.1f} {unit} (aim {text}: {verdict(good(figures[name]))})"
 
+    def latency(watches: int) -> str:
+        if "poll_interval" not in figures:
+            return "not measured (see above)"
+        limit = figures["poll_interval"] + 5
+        return aim(f"latency_{watches}", "s", f"<= poll interval + 5 s = {limit:g} s", lambda v: v <= limit)
+
     return [
         f"ingest vs ceiling:        {ratio('ingest', 'ceiling', 0.8)}",
         f"ingest vs news-please:    {ratio('ingest', 'peer', 5)}",
@@ -54,8 +63,7 @@ def lines(figures: dict[str, float]) -> list[str]:
         f"poll cycle, 1,000 feeds:  {aim('poll', 's', '< 20 s', lambda v: v < 20)}",
         f"peak RSS during ingest:   {aim('memory', 'MiB', '< 400 MB', lambda v: v * 1.048576 < 400)}",
         f"clean() over trafilatura: {aim('clean_overhead', '%', '<= +10%', lambda v: v <= 10)}",
-        "alert latency:            not measured (no bench yet: it needs `newsmon run --tick 1` as a subprocess with "
-        "an aiosmtpd server and 1/100/10,000 watches)",
+        *(f"{f'latency p95, {n:,} watches:':25} {latency(n)}" for n in LATENCY_WATCHES),
     ]
 
 

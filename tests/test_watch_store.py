@@ -1,0 +1,46 @@
+"""Storing many watches at once (imports, benchmarks) keeps the one-name-one-watch rule."""
+
+from __future__ import annotations
+
+import pytest
+from opensearchpy import OpenSearch
+
+from alerts import store
+from alerts.model import Watch
+from alerts.store import WatchError, WatchStore
+from newsmon.config import Settings
+
+
+def _watch(name: str, query: str = '"gencatan senjata" gaza') -> Watch:
+    return Watch(name=name, query=query, emails=["desk@example.test"])
+
+
+def test_add_many_stores_all_watches_in_one_go(settings: Settings, es: OpenSearch) -> None:
+    store.ensure(es, settings)
+    watches = WatchStore(es, settings)
+
+    stored = watches.add_many([_watch("satu"), _watch("dua"), _watch("tiga", "banjir -jakarta")])
+
+    assert all(w.created_at is not None for w in stored)
+    assert sorted(w.name for w in watches.list()) == ["dua", "satu", "tiga"]
+
+
+def test_add_many_refuses_taken_names_and_keeps_the_rest(settings: Settings, es: OpenSearch) -> None:
+    store.ensure(es, settings)
+    watches = WatchStore(es, settings)
+    watches.add(_watch("satu", "banjir"))
+
+    with pytest.raises(WatchError, match="satu"):
+        watches.add_many([_watch("satu"), _watch("empat")])
+
+    assert sorted(w.name for w in watches.list()) == ["empat", "satu"]
+    assert watches.get("satu").query == "banjir"  # the existing watch is untouched
+
+
+def test_ensure_twice_keeps_the_watches_mapping(settings: Settings, es: OpenSearch) -> None:
+    store.ensure(es, settings)
+    name = f"{settings.index_prefix}-watches"
+    before = es.indices.get_mapping(index=name)
+    store.ensure(es, settings)
+    assert es.indices.get_mapping(index=name) == before
+    assert "pairs" in before[name]["mappings"]["properties"]["body"]["fields"]
