@@ -73,12 +73,16 @@ class SentJournal:
 def deliver_due(client: OpenSearch, settings: Settings, now: datetime) -> DeliveryReport:
     """Send every alert that is due at `now`; failures stay in the outbox for the next run."""
     ledger, journal = AlertLedger(client, settings), SentJournal(settings)
-    watches = {w.name: w for w in WatchStore(client, settings).list()}
-    _reconcile(ledger, journal, watches, now)
     report = DeliveryReport()
+    stale = ledger.stale_claims(now - CLAIM_TIMEOUT)
+    if stale:
+        _reconcile(ledger, journal, _watches(client, settings), stale, now)
     by_watch: dict[str, list[Record]] = defaultdict(list)
     for record in ledger.open_records(now):
         by_watch[record.source["watch"]].append(record)
+    if not by_watch:
+        return report  # the common case, every few seconds: nothing to send, so no need to read the watches
+    watches = _watches(client, settings)
     for name, records in by_watch.items():
         watch = watches.get(name)
         if watch is None or not watch.enabled:
@@ -134,9 +138,15 @@ def _story_item(record: Record) -> AlertItem:
     return first.model_copy(update={"outlets": record.source["outlets"]})
 
 
-def _reconcile(ledger: AlertLedger, journal: SentJournal, watches: dict[str, Watch], now: datetime) -> None:
+def _watches(client: OpenSearch, settings: Settings) -> dict[str, Watch]:
+    return {w.name: w for w in WatchStore(client, settings).list()}
+
+
+def _reconcile(
+    ledger: AlertLedger, journal: SentJournal, watches: dict[str, Watch], stale: list[Record], now: datetime
+) -> None:
     """Settle claims left by a run that died: what the journal says was accepted counts as sent."""
-    for record in ledger.stale_claims(now - CLAIM_TIMEOUT):
+    for record in stale:
         accepted = journal.recipients(record.source["claim"], record.id)
         for recipient in accepted:
             ledger.add_recipient([record.id], recipient)
