@@ -120,7 +120,8 @@ class Service:
         scheduler.add_job(self._poll, seconds=self.tick, id="poll", **every)
         scheduler.add_job(self._job(jobs.deliver), seconds=self.tick, id="deliver", **every)
         scheduler.add_job(self._job(jobs.replay_spool), seconds=30, id="spool", **every)
-        scheduler.add_job(self._job(jobs.catch_up), seconds=60, id="catch-up", **every)
+        # A safety net for matches missed during an outage; it costs requests per watch, so it runs every 10 minutes.
+        scheduler.add_job(self._job(jobs.catch_up), seconds=600, id="catch-up", **every)
         scheduler.add_job(self._job(jobs.watchdog, self.crawls), seconds=30, id="watchdog", **every)
         scheduler.start()
         self.scheduler = scheduler
