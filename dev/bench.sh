@@ -8,15 +8,8 @@ cd "$(dirname "$0")/.."
 root="$(pwd)"
 source dev/venv.sh
 
-started=""
-if [ -z "${NEWSMON_ES_URL:-}" ]; then
-  node_dir="$root/bench/out/node"
-  port="${NEWSMON_BENCH_ES_PORT:-9261}"
-  dev/elasticsearch/node.sh start "$node_dir" "$port" || exit 1
-  started="$node_dir"
-  export NEWSMON_ES_URL="http://127.0.0.1:$port"
-  trap 'dev/elasticsearch/node.sh stop "$started"' EXIT
-fi
+source dev/elasticsearch/use-node.sh
+use_search_node "$root/bench/out/node" "${NEWSMON_BENCH_ES_PORT:-9261}"
 
 out="$root/bench/out/figures.txt"
 mkdir -p "$root/bench/out"

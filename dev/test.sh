@@ -15,15 +15,8 @@ fi
 
 .venv/bin/ruff check . || { echo "ruff found problems (see above)" >&2; exit 1; }
 
-started=""
-if [ -z "${NEWSMON_ES_URL:-}" ]; then
-  node_dir="$root/.test-node"
-  port="${NEWSMON_TEST_ES_PORT:-9251}"
-  dev/elasticsearch/node.sh start "$node_dir" "$port" || exit 1
-  started="$node_dir"
-  export NEWSMON_ES_URL="http://127.0.0.1:$port"
-  trap 'dev/elasticsearch/node.sh stop "$started"' EXIT
-fi
+source dev/elasticsearch/use-node.sh
+use_search_node "$root/.test-node" "${NEWSMON_TEST_ES_PORT:-9251}"
 server="$(curl -fsS "$NEWSMON_ES_URL/" | .venv/bin/python -c 'import json,sys; v=json.load(sys.stdin)["version"]; print(v.get("distribution","elasticsearch").title(), v["number"])')" \
   || { echo "search node at $NEWSMON_ES_URL does not answer" >&2; exit 1; }
 echo "tests run against $server at $NEWSMON_ES_URL"
