@@ -2,6 +2,7 @@
 # Start or stop a real single-node search server for tests and local runs, without Docker.
 #
 #   dev/elasticsearch/node.sh start DIR PORT   -> node on http://127.0.0.1:PORT, data and pid under DIR
+#                                               (PORT outside 9300-9400, where nodes take their transport ports)
 #   dev/elasticsearch/node.sh stop DIR
 #
 # Elasticsearch 8 server builds are not on Maven Central (the 8.x cluster-runner lives only on codelibs' own
