@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 source dev/venv.sh
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test,bench]' || exit 1
 
 source dev/elasticsearch/use-node.sh
 use_search_node "$root/bench/out/node" "${NEWSMON_BENCH_ES_PORT:-9261}"
@@ -21,6 +22,7 @@ run() {  # one bench script; its figures go to the screen and to figures.txt
 }
 run bench.corpus generate
 run bench.cleaning 10
+run bench.language
 run bench.ceiling
 run bench.ingest
 run bench.peer_newsplease
