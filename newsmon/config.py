@@ -79,6 +79,8 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL")
+        if parts.username or parts.password:  # the URL is logged; credentials are not
+            raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
         return value.rstrip("/")
 
     @field_validator("index_prefix")
