@@ -87,7 +87,7 @@ class Poll:
     log: str
 
 
-def crawl(settings: Settings, sources: list[Source], **extra: Any) -> Poll:
+def crawl(settings: Settings, sources: list[Source], env_extra: dict[str, str] | None = None, **extra: Any) -> Poll:
     save_file(settings.config, FileConfig(sources=sources))
     collected = settings.data_dir / f"items-{len(list(settings.data_dir.glob('items-*')))}.jsonl"
     collected.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,7 @@ def crawl(settings: Settings, sources: list[Source], **extra: Any) -> Poll:
         **extra,
     }
     command = [sys.executable, "-m", "tests.test_crawl", json.dumps(overrides)]
-    env = {**os.environ, **newsmon_env(settings)}
+    env = {**os.environ, **newsmon_env(settings), **(env_extra or {})}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-4000:]
     items = [json.loads(line) for line in collected.read_text().splitlines()] if collected.exists() else []
@@ -165,6 +165,26 @@ def test_only_international_items_are_fetched_and_tracking_variants_give_one_art
     gaza = news_site.url("/internasional/gencatan-senjata?utm_source=rss&utm_medium=feed")
     stored = ArticleStore(make_client(settings), settings).lookup([article_id(gaza)])
     assert [doc["title"] for doc in stored.values()] == [FEED_TITLES["/internasional/gencatan-senjata"]]
+
+
+def test_feeds_and_articles_are_fetched_through_the_http_proxy_of_the_environment(
+    settings: Settings, news_site: FixtureSite
+) -> None:
+    # kabar.invalid resolves nowhere: the fixture server answers as the proxy (absolute-URI requests).
+    article = "http://kabar.invalid/world/summit-pledge"
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Kabar</title><link>http://kabar.invalid/</link>"
+        f"<item><title>{FEED_TITLES['/world/summit-pledge']}</title><link>{article}</link></item></channel></rss>"
+    )
+    news_site.set("http://kabar.invalid/feed/", feed, "application/rss+xml")
+    news_site.set(article, ARTICLE.format(title=FEED_TITLES["/world/summit-pledge"]))
+    source = Source(name="kabar", feeds=["http://kabar.invalid/feed/"], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source], env_extra={"http_proxy": news_site.base, "no_proxy": "127.0.0.1,localhost"})
+
+    assert [i["url"] for i in poll.items] == [article]
+    proxied = {r.path for r in news_site.requests}
+    assert {"http://kabar.invalid/robots.txt", "http://kabar.invalid/feed/", article} <= proxied
 
 
 def test_an_international_only_feed_yields_every_item(settings: Settings, news_site: FixtureSite) -> None:
