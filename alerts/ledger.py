@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opensearchpy import OpenSearch, helpers
-from opensearchpy.exceptions import ConflictError
 
 from alerts.model import AlertItem, Watch, watch_id
 from index.client import index_name
@@ -131,36 +130,42 @@ class AlertLedger:
         return self._search({"term": {"watch_id": watch_id(watch_name)}})
 
     def claim(self, records: list[Record], claim: str, now: datetime) -> list[Record]:
-        """Mark records `sending` under `claim`; a record another process changed meanwhile is left to it."""
-        claimed = []
+        """Mark records `sending` under `claim` (one bulk request); a record another process changed meanwhile is
+        left to it."""
+        if not records:
+            return []
+        change = {"status": "sending", "claim": claim, "claimed_at": now.isoformat()}
+        body: list[dict[str, Any]] = []
         for record in records:
-            try:
-                result = self.client.update(
-                    index=self.index,
-                    id=record.id,
-                    body={"doc": {"status": "sending", "claim": claim, "claimed_at": now.isoformat()}},
-                    if_seq_no=record.seq_no,
-                    if_primary_term=record.primary_term,
-                    refresh=True,
-                )
-            except ConflictError:
+            guard = {"if_seq_no": record.seq_no, "if_primary_term": record.primary_term}
+            body += [{"update": {"_index": self.index, "_id": record.id, **guard}}, {"doc": change}]
+        claimed = []
+        for record, item in zip(records, self.client.bulk(body=body, refresh=True)["items"], strict=True):
+            outcome = item["update"]
+            status = outcome.get("status", 500)
+            if status >= 300:
+                if status != 409:  # 409: changed by another process since we read it, which is expected
+                    log.error("alert ledger: could not claim %s: %s", record.id, outcome.get("error"))
                 continue
             record.source.update(status="sending", claim=claim)
-            record.seq_no, record.primary_term = result["_seq_no"], result["_primary_term"]
+            record.seq_no, record.primary_term = outcome["_seq_no"], outcome["_primary_term"]
             claimed.append(record)
         return claimed
 
     def add_recipient(self, record_ids: list[str], recipient: str) -> None:
-        """Note that `recipient`'s server accepted the mail for these records."""
+        """Note that `recipient`'s server accepted the mail for these records (one bulk request)."""
         script = "if (!ctx._source.sent_to.contains(params.r)) { ctx._source.sent_to.add(params.r); }"
-        for record_id in record_ids:
-            self.client.update(
-                index=self.index,
-                id=record_id,
-                body={"script": {"source": script, "params": {"r": recipient}}},
-                retry_on_conflict=3,
-                refresh=True,
-            )
+        actions = (
+            {
+                "_op_type": "update",
+                "_index": self.index,
+                "_id": record_id,
+                "script": {"source": script, "params": {"r": recipient}},
+                "retry_on_conflict": 3,
+            }
+            for record_id in record_ids
+        )
+        helpers.bulk(self.client, actions, refresh=True)
 
     def settle(self, record: Record, recipients: list[str], now: datetime, error: str | None = None) -> str:
         """After a send (or a reconciliation): `sent` when every recipient has it, else `failed` with a retry time."""

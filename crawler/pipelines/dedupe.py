@@ -63,7 +63,10 @@ class DedupePipeline:
             await story.settled.wait()
             item.story_id = story.story_id
             item.outlets = story.outlets[:] = sorted({*story.outlets, item.source})
-            self._remember(item, bands, story)  # later copies list every outlet seen so far (a shared list)
+            # This copy joins the story too (sharing its outlets list), so a later copy close to it finds it.
+            self._remember(
+                item, bands, _Seen(story.story_id, story.outlets, item.content_hash, item.signature, story.settled)
+            )
             return item
         story = _Seen(own_id, [item.source], item.content_hash, item.signature)
         self._remember(item, bands, story)  # before asking the index, so copies arriving meanwhile wait for it
