@@ -16,8 +16,8 @@ from pathlib import Path
 import trafilatura
 
 from bench.corpus import article_files, generate
-from cleaning import clean
-from cleaning.cleaner import EXTRACT_OPTIONS
+from newsmon.cleaning import clean
+from newsmon.cleaning.cleaner import EXTRACT_OPTIONS
 
 URL = "http://127.0.0.1/internasional/bench/"
 

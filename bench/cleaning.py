@@ -18,10 +18,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import trafilatura  # noqa: E402
 
-from cleaning import Article, clean  # noqa: E402
-from cleaning.boilerplate import strip_boilerplate  # noqa: E402
-from cleaning.cleaner import EXTRACT_OPTIONS  # noqa: E402
-from cleaning.normalise import join_paragraphs, split_paragraphs  # noqa: E402
+from newsmon.cleaning import Article, clean  # noqa: E402
+from newsmon.cleaning.boilerplate import strip_boilerplate  # noqa: E402
+from newsmon.cleaning.cleaner import EXTRACT_OPTIONS  # noqa: E402
+from newsmon.cleaning.normalise import join_paragraphs, split_paragraphs  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 BASE = b"https://bench.example"

@@ -15,14 +15,14 @@ from dataclasses import asdict
 
 from scrapy.utils.log import configure_logging
 
-from alerts import store
 from bench.ceiling import warm
 from bench.corpus import article_files, sites
 from bench.harness import CRAWL_OVERRIDES, corpus_sources
-from crawler.run import crawl_once, process_pool, scrapy_settings
-from index.client import make_client
+from newsmon.alerts import store
 from newsmon.config import load_settings
-from scheduler import runtime
+from newsmon.crawler.run import crawl_once, process_pool, scrapy_settings
+from newsmon.index.client import make_client
+from newsmon.scheduler import runtime
 
 
 def main(port: int, feeds: str, rounds: int) -> None:

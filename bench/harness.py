@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.corpus import Site
 from newsmon.config import Settings
-from sources.model import InternationalRule, Source
+from newsmon.sources.model import InternationalRule, Source
 
 ES_URL = os.environ.get("NEWSMON_ES_URL", "http://127.0.0.1:9251")
 # The bench's crawl settings, the same for every figure: no AutoThrottle (the corpus server answers at once and
@@ -40,7 +40,7 @@ def bench_settings() -> Iterator[Settings]:
 
 
 def _drop_prefix(settings: Settings) -> None:
-    from index.client import make_client
+    from newsmon.index.client import make_client
 
     client = make_client(settings, timeout=60)
     try:

@@ -13,7 +13,7 @@ from bench.harness import bench_settings, measured, run_crawls
 
 def measure(port: int = DEFAULT_PORT) -> dict[str, float]:
     """articles indexed, seconds, articles/s, peak RSS (MiB) of the crawl process and its pool workers."""
-    from index.client import index_name, make_client
+    from newsmon.index.client import index_name, make_client
 
     with serving(port) as corpus, bench_settings() as settings:
         (result,), peak = run_crawls(settings, port, "main")

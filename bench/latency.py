@@ -76,9 +76,9 @@ def non_matching(count: int, articles: list[Article]) -> list[str]:
 
 
 def register(settings: Settings, count: int, articles: list[Article]) -> None:
-    from alerts import store
-    from alerts.model import Watch
-    from index.client import make_client
+    from newsmon.alerts import store
+    from newsmon.alerts.model import Watch
+    from newsmon.index.client import make_client
 
     client = make_client(settings, timeout=120)
     try:

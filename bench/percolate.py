@@ -32,11 +32,11 @@ def queries(count: int, vocabulary: list[str]) -> list[str]:
 
 
 def measure(watch_counts: list[int], article_count: int) -> list[dict[str, float]]:
-    from alerts import store
-    from alerts.matching import match_batch
-    from alerts.model import Watch
-    from cleaning import Article, clean
-    from index.client import make_client
+    from newsmon.alerts import store
+    from newsmon.alerts.matching import match_batch
+    from newsmon.alerts.model import Watch
+    from newsmon.cleaning import Article, clean
+    from newsmon.index.client import make_client
 
     logging.disable(logging.WARNING)
     pages = (article_files() or (generate() and article_files()))[:article_count]

@@ -18,13 +18,13 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.signals import articles_indexed
-from crawler.spiders.news import REJECTED_PREFIX, NewsSpider
-from index import feedstate
-from index.articles import ArticleStore
-from index.client import make_client
 from newsmon.config import Settings
-from sources.model import Source
+from newsmon.crawler.signals import articles_indexed
+from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
+from newsmon.index import feedstate
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import make_client
+from newsmon.sources.model import Source
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class CrawlReport:
 def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None) -> ScrapySettings:
     """crawler.settings + this installation's Settings (read by the pipelines as NEWSMON_SETTINGS) + overrides."""
     result = ScrapySettings()
-    result.setmodule("crawler.settings", priority="project")
+    result.setmodule("newsmon.crawler.settings", priority="project")
     result.set("NEWSMON_SETTINGS", settings, priority="project")
     result.set("USER_AGENT", settings.user_agent, priority="project")
     result.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")

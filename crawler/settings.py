@@ -4,8 +4,8 @@ Per-run values (the newsmon Settings object, user agent) are added by crawler.ru
 """
 
 BOT_NAME = "newsmon"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["newsmon.crawler.spiders"]
+NEWSPIDER_MODULE = "newsmon.crawler.spiders"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
@@ -31,7 +31,7 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
 
 # Conditional GET for feeds (ETag / Last-Modified from the stored feed state).
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.FeedValidatorsMiddleware": 550}
+DOWNLOADER_MIDDLEWARES = {"newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550}
 
 # http_proxy / https_proxy / no_proxy from the environment.
 HTTPPROXY_ENABLED = True
@@ -43,7 +43,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 # Items go through these in order: dedupe (story clusters) -> index (bulk + spool) -> match (percolate, ledger).
 ITEM_PIPELINES = {
-    "crawler.pipelines.dedupe.DedupePipeline": 100,
-    "crawler.pipelines.indexing.IndexPipeline": 200,
-    "crawler.pipelines.matching.MatchPipeline": 300,
+    "newsmon.crawler.pipelines.dedupe.DedupePipeline": 100,
+    "newsmon.crawler.pipelines.indexing.IndexPipeline": 200,
+    "newsmon.crawler.pipelines.matching.MatchPipeline": 300,
 }

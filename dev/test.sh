@@ -13,7 +13,7 @@ if ! command -v docker-compose >/dev/null && [ "$(id -u)" = 0 ] && command -v ap
     || echo "could not install docker-compose; the compose test will fail" >&2
 fi
 
-.venv/bin/ruff check . || { echo "ruff found problems (see above)" >&2; exit 1; }
+.venv/bin/ruff check . && .venv/bin/ruff format --check . || { echo "ruff found problems (see above)" >&2; exit 1; }
 
 source dev/elasticsearch/use-node.sh
 use_search_node "$root/.test-node" "${NEWSMON_TEST_ES_PORT:-9251}"

@@ -15,8 +15,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alerts.model import Watch
-from sources.model import Source
+from newsmon.alerts.model import Watch
+from newsmon.sources.model import Source
 
 
 class ConfigError(Exception):

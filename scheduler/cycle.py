@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.live import Live
 from scrapy.crawler import Crawler
 
-from alerts.delivery import DeliveryReport, deliver_due
-from crawler.run import CrawlReport, crawl_once
-from index.client import make_client
-from index.spool import Spool
+from newsmon.alerts.delivery import DeliveryReport, deliver_due
 from newsmon.config import ConfigError, FileConfig, Settings
-from scheduler.startup import prepare
-from sources.model import Source
+from newsmon.crawler.run import CrawlReport, crawl_once
+from newsmon.index.client import make_client
+from newsmon.index.spool import Spool
+from newsmon.scheduler.startup import prepare
+from newsmon.sources.model import Source
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 from opensearchpy import OpenSearch
 
-from alerts.catchup import catch_up as catch_up_watches
-from alerts.delivery import deliver_due
-from alerts.matching import match_batch
-from crawler.run import CrawlReport, crawl_once
-from index.feedstate import FeedStateStore
-from index.spool import Spool, replay
+from newsmon.alerts.catchup import catch_up as catch_up_watches
+from newsmon.alerts.delivery import deliver_due
+from newsmon.alerts.matching import match_batch
 from newsmon.config import Settings, load_file
-from scheduler import metrics
-from sources.model import Source
+from newsmon.crawler.run import CrawlReport, crawl_once
+from newsmon.index.feedstate import FeedStateStore
+from newsmon.index.spool import Spool, replay
+from newsmon.scheduler import metrics
+from newsmon.sources.model import Source
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from opensearchpy import ConflictError, NotFoundError, OpenSearch
 
-from index.client import index_name
 from newsmon.config import Settings
+from newsmon.index.client import index_name
 
 log = logging.getLogger(__name__)
 

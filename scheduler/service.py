@@ -20,11 +20,11 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from index.client import make_client
 from newsmon.config import Settings, load_file
-from scheduler import http, jobs, metrics
-from scheduler.lease import Lease
-from scheduler.startup import prepare
+from newsmon.index.client import make_client
+from newsmon.scheduler import http, jobs, metrics
+from newsmon.scheduler.lease import Lease
+from newsmon.scheduler.startup import prepare
 
 log = logging.getLogger(__name__)
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-import alerts.store
-import index.feedstate
-import index.schema
-from alerts.store import WatchStore
+from newsmon.alerts import store as alert_store
+from newsmon.alerts.store import WatchStore
 from newsmon.config import FileConfig, Settings
-from scheduler import lease
+from newsmon.index import feedstate, schema
+from newsmon.scheduler import lease
 
 
 def prepare(client: OpenSearch, settings: Settings, config: FileConfig) -> None:
-    index.schema.ensure(client, settings)
-    index.feedstate.ensure(client, settings)
-    alerts.store.ensure(client, settings)
+    schema.ensure(client, settings)
+    feedstate.ensure(client, settings)
+    alert_store.ensure(client, settings)
     lease.ensure(client, settings)
     WatchStore(client, settings).sync_from_config(config.watches)

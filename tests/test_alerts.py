@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from opensearchpy import OpenSearch
 
-from alerts.catchup import catch_up
-from alerts.delivery import deliver_due
-from alerts.ledger import AlertLedger
-from alerts.matching import match_batch
-from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
-from alerts.query import QueryError
+from newsmon.alerts.catchup import catch_up
+from newsmon.alerts.delivery import deliver_due
+from newsmon.alerts.ledger import AlertLedger
+from newsmon.alerts.matching import match_batch
+from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
+from newsmon.alerts.query import QueryError
 from newsmon.config import Settings
 from tests.support.smtp import SmtpServer
 from tests.test_alerts_support import T0, article, index_articles, watch, with_watches
@@ -121,7 +121,7 @@ def test_claim_left_by_a_killed_sender_is_sent_once_after_the_timeout(es, settin
 
 
 def test_mail_accepted_before_a_crash_is_not_sent_again(es, settings, smtp_server) -> None:
-    from alerts.delivery import SentJournal
+    from newsmon.alerts.delivery import SentJournal
 
     with_watches(es, settings, watch("Kharkiv", "kharkiv"))
     match_batch(es, settings, [ATTACK], now=T1)

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from opensearchpy import OpenSearch
 
-from alerts import store
-from alerts.model import Watch
-from alerts.store import WatchStore
-from cleaning.article import Article
-from index.client import index_name
-from index.mappings import article_properties
+from newsmon.alerts import store
+from newsmon.alerts.model import Watch
+from newsmon.alerts.store import WatchStore
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.index.client import index_name
+from newsmon.index.mappings import article_properties
 from newsmon.urls import article_id
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # watches are created at T0; articles arrive after it

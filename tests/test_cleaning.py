@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cleaning import Article, Rejection, clean
-from cleaning.gate import MAX_PAGE_BYTES
+from newsmon.cleaning import Article, Rejection, clean
+from newsmon.cleaning.gate import MAX_PAGE_BYTES
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BASE = "https://kabar.example"

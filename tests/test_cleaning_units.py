@@ -5,12 +5,12 @@ from __future__ import annotations
 import pickle
 from dataclasses import replace
 
-from cleaning import Article
-from cleaning.boilerplate import strip_boilerplate
-from cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, content_hash, lsh_bands, minhash_signature, similarity
-from cleaning.language import detect_language
-from cleaning.normalise import normalise_paragraph, split_paragraphs
-from cleaning.updates import is_material_change
+from newsmon.cleaning import Article
+from newsmon.cleaning.boilerplate import strip_boilerplate
+from newsmon.cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, content_hash, lsh_bands, minhash_signature, similarity
+from newsmon.cleaning.language import detect_language
+from newsmon.cleaning.normalise import normalise_paragraph, split_paragraphs
+from newsmon.cleaning.updates import is_material_change
 from tests.test_cleaning import cleaned
 
 

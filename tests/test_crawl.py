@@ -21,16 +21,16 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.log import configure_logging
 
-from cleaning.article import Article, Rejection
-from crawler.run import crawl_once, scrapy_settings
-from feeds.state import FeedState
-from index.articles import ArticleStore
-from index.client import make_client
-from index.feedstate import FeedStateStore
+from newsmon.cleaning.article import Article, Rejection
 from newsmon.config import FileConfig, Settings, load_file, load_settings, save_file
+from newsmon.crawler.run import crawl_once, scrapy_settings
+from newsmon.feeds.state import FeedState
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import make_client
+from newsmon.index.feedstate import FeedStateStore
+from newsmon.scheduler import runtime
+from newsmon.sources.model import InternationalRule, Source
 from newsmon.urls import article_id, canonical_url
-from scheduler import runtime
-from sources.model import InternationalRule, Source
 from tests.support.site import FixtureSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,10 @@ def crawl(settings: Settings, sources: list[Source], env_extra: dict[str, str] |
     collected = settings.data_dir / f"items-{len(list(settings.data_dir.glob('items-*')))}.jsonl"
     collected.parent.mkdir(parents=True, exist_ok=True)
     overrides = {
-        "ITEM_PIPELINES": {"crawler.pipelines.indexing.IndexPipeline": 200, "tests.test_crawl.CollectPipeline": 900},
+        "ITEM_PIPELINES": {
+            "newsmon.crawler.pipelines.indexing.IndexPipeline": 200,
+            "tests.test_crawl.CollectPipeline": 900,
+        },
         "NEWSMON_CLEANER": "tests.test_crawl.stand_in_clean",
         "NEWSMON_COLLECT_PATH": str(collected),
         "AUTOTHROTTLE_ENABLED": False,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from opensearchpy import OpenSearch
 from typer.testing import CliRunner
 
-from cleaning.article import Article
-from index import mappings
-from index.articles import ArticleStore
+from newsmon.cleaning.article import Article
 from newsmon.cli import app
 from newsmon.config import Settings
+from newsmon.index import mappings
+from newsmon.index.articles import ArticleStore
 from newsmon.urls import article_id
 from tests.test_index_articles import make_article
 from tests.test_search_cli import cli  # noqa: F401 - the CLI fixture

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from feeds.discovery import discover_feeds, wordpress_candidates
-from feeds.international import is_international
-from feeds.parse import FeedEntry, FeedError, parse_feed
-from feeds.sitemaps import parse_news_sitemap
-from feeds.state import FeedState, PollOutcome, plan_next_poll
-from sources.model import InternationalRule, Source
+from newsmon.feeds.discovery import discover_feeds, wordpress_candidates
+from newsmon.feeds.international import is_international
+from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
+from newsmon.feeds.sitemaps import parse_news_sitemap
+from newsmon.feeds.state import FeedState, PollOutcome, plan_next_poll
+from newsmon.sources.model import InternationalRule, Source
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
 BASE = "http://news.test"

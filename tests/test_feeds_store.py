@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from opensearchpy import OpenSearch
 
-from feeds.state import FeedState
-from index import feedstate
-from index.client import index_name, make_client
 from newsmon.config import Settings
-from sources.model import Source
+from newsmon.feeds.state import FeedState
+from newsmon.index import feedstate
+from newsmon.index.client import index_name, make_client
+from newsmon.sources.model import Source
 
 
 def test_ensure_is_idempotent_and_creates_a_strict_mapping(es: OpenSearch, settings: Settings) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-from alerts.query import to_query
-from index import mappings, schema
-from index.articles import ArticleStore
-from index.client import make_client
+from newsmon.alerts.query import to_query
 from newsmon.config import Settings
+from newsmon.index import mappings, schema
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import make_client
 from tests.test_index_articles import make_article
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from opensearchpy import OpenSearch
 
-from alerts.query import to_query
-from cleaning.article import Article
-from cleaning.dedupe import content_hash, lsh_bands, minhash_signature
-from index import mappings
-from index.articles import ArticleStore
+from newsmon.alerts.query import to_query
+from newsmon.cleaning.article import Article
+from newsmon.cleaning.dedupe import content_hash, lsh_bands, minhash_signature
 from newsmon.config import Settings
+from newsmon.index import mappings
+from newsmon.index.articles import ArticleStore
 from newsmon.urls import article_id
 
 

@@ -13,14 +13,14 @@ from opensearchpy import OpenSearch
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
-from cleaning.article import Article
-from crawler.pipelines.dedupe import DedupePipeline
-from crawler.pipelines.indexing import IndexPipeline
-from crawler.signals import articles_indexed
-from index import mappings, schema
-from index.articles import ArticleStore
-from index.spool import Spool
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.crawler.pipelines.dedupe import DedupePipeline
+from newsmon.crawler.pipelines.indexing import IndexPipeline
+from newsmon.crawler.signals import articles_indexed
+from newsmon.index import mappings, schema
+from newsmon.index.articles import ArticleStore
+from newsmon.index.spool import Spool
 from newsmon.urls import article_id
 from tests.test_index_articles import count, make_article
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-from index import mappings, schema
 from newsmon.config import Settings
+from newsmon.index import mappings, schema
 
 
 def _layout(es: OpenSearch, settings: Settings) -> dict:

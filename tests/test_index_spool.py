@@ -7,9 +7,9 @@ import logging
 import pytest
 from opensearchpy import OpenSearch
 
-from index.client import make_client
-from index.spool import Spool, replay
 from newsmon.config import Settings
+from newsmon.index.client import make_client
+from newsmon.index.spool import Spool, replay
 from tests.test_index_articles import count, make_article
 
 

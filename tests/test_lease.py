@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from opensearchpy import OpenSearch
 
-from index.client import make_client
 from newsmon.config import Settings
-from scheduler import lease
+from newsmon.index.client import make_client
+from newsmon.scheduler import lease
 
 
 def _lease(settings: Settings, holder: str) -> lease.Lease:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
-from mail.render import render_alert
-from mail.send import SendError, send_message
+from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
 from newsmon.config import parse_smtp_url
+from newsmon.mail.render import render_alert
+from newsmon.mail.send import SendError, send_message
 from tests.support.smtp import SmtpServer, free_port
 
 ITEM = AlertItem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import OpenSearch
 
-from alerts.query import QueryError, to_query
+from newsmon.alerts.query import QueryError, to_query
 from tests.test_alerts_support import articles_mapping
 
 DOCS = {

@@ -8,12 +8,12 @@ import pytest
 from opensearchpy import OpenSearch
 from typer.testing import CliRunner
 
-from index import mappings
-from index.articles import ArticleStore
-from index.client import index_name
-from index.spool import Spool
 from newsmon.cli import app, context
 from newsmon.config import Settings
+from newsmon.index import mappings
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import index_name
+from newsmon.index.spool import Spool
 from tests.test_index_articles import make_article
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from opensearchpy import OpenSearch
 
-from alerts import store
-from alerts.model import Watch
-from alerts.store import WatchError, WatchStore
+from newsmon.alerts import store
+from newsmon.alerts.model import Watch
+from newsmon.alerts.store import WatchError, WatchStore
 from newsmon.config import Settings
 
 

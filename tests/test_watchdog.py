@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newsmon.config import Settings
-from scheduler import jobs
+from newsmon.scheduler import jobs
 
 
 def test_watchdog_reports_a_stalled_crawl_and_overdue_polls(caplog: pytest.LogCaptureFixture) -> None:
@@ -21,7 +21,7 @@ def test_watchdog_reports_a_stalled_crawl_and_overdue_polls(caplog: pytest.LogCa
         crawls.in_flight = {"slow": loop.create_future(), "fresh": loop.create_future()}
         crawls.started = {"slow": now - jobs.STALLED_AFTER - timedelta(minutes=1), "fresh": now}
         crawls.poll_lag = 900.0
-        with caplog.at_level(logging.WARNING, logger="scheduler.jobs"):
+        with caplog.at_level(logging.WARNING, logger="newsmon.scheduler.jobs"):
             jobs.watchdog(None, settings, crawls)  # type: ignore[arg-type]
     finally:
         loop.close()

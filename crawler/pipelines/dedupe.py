@@ -19,11 +19,11 @@ from typing import TypeVar
 from opensearchpy import TransportError
 from scrapy.crawler import Crawler
 
-from cleaning.article import Article
-from cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, lsh_bands, similarity
-from index.articles import ArticleStore
-from index.client import make_client
+from newsmon.cleaning.article import Article
+from newsmon.cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, lsh_bands, similarity
 from newsmon.config import Settings
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import make_client
 from newsmon.urls import article_id
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 
-from cleaning.article import Article
-from crawler.signals import articles_indexed
-from index.articles import ArticleStore, BulkResult
-from index.client import make_client
-from index.mappings import read_alias
-from index.spool import Spool, replay
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.crawler.signals import articles_indexed
+from newsmon.index.articles import ArticleStore, BulkResult
+from newsmon.index.client import make_client
+from newsmon.index.mappings import read_alias
+from newsmon.index.spool import Spool, replay
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any
 from opensearchpy import OpenSearch
 from scrapy.crawler import Crawler
 
-from alerts.matching import match_batch
-from cleaning.article import Article
-from crawler.signals import articles_indexed
-from index.client import make_client
+from newsmon.alerts.matching import match_batch
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.crawler.signals import articles_indexed
+from newsmon.index.client import make_client
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from scrapy.utils.misc import load_object
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from cleaning.article import Article, Rejection
-from feeds.international import is_international
-from feeds.parse import FeedEntry, FeedError, parse_feed
-from feeds.sitemaps import parse_news_sitemap
-from feeds.state import FeedState
+from newsmon.cleaning.article import Article, Rejection
+from newsmon.feeds.international import is_international
+from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
+from newsmon.feeds.sitemaps import parse_news_sitemap
+from newsmon.feeds.state import FeedState
+from newsmon.sources.model import Source
 from newsmon.urls import article_id, canonical_url
-from sources.model import Source
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         # NEWSMON_CLEANER lets a test swap in a trivial cleaner; production uses cleaning.clean.
-        kwargs.setdefault("cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "cleaning.clean")))
+        kwargs.setdefault("cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.cleaning.clean")))
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

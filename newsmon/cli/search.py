@@ -13,13 +13,13 @@ from opensearchpy import NotFoundError, OpenSearch
 from rich.console import Console
 from rich.markup import escape
 
-from alerts.query import QueryError, to_query
-from index.articles import ArticleStore
-from index.client import index_name, make_client
-from index.spool import Spool
+from newsmon.alerts.query import QueryError, to_query
 from newsmon.cli import context
 from newsmon.config import Settings
 from newsmon.durations import parse_duration
+from newsmon.index.articles import ArticleStore
+from newsmon.index.client import index_name, make_client
+from newsmon.index.spool import Spool
 
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
 

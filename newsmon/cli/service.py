@@ -32,8 +32,8 @@ def run(
     taking over when the first stops. /healthz and /metrics are served on NEWSMON_HTTP_PORT. SIGTERM or Ctrl-C
     finishes in-flight crawls (unindexed articles go to the spool) and exits.
     """
-    from scheduler import runtime
-    from scheduler.service import Service
+    from newsmon.scheduler import runtime
+    from newsmon.scheduler.service import Service
 
     logs.setup(json_lines=json_logs)
     settings = context.settings()
@@ -54,8 +54,8 @@ def crawl(
     """
     if not once:
         raise typer.BadParameter("add --once (the continuous mode is `newsmon run`)")
-    from scheduler import runtime
-    from scheduler.cycle import run_cycle
+    from newsmon.scheduler import runtime
+    from newsmon.scheduler.cycle import run_cycle
 
     logs.setup(json_lines=json_logs)
     settings = context.settings()

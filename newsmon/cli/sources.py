@@ -10,14 +10,14 @@ from opensearchpy.exceptions import OpenSearchException
 from rich.console import Console
 from rich.table import Table
 
-from feeds.state import FeedState
-from index.client import make_client
-from index.feedstate import FeedStateStore
 from newsmon.cli import context
 from newsmon.durations import parse_duration
-from sources.model import InternationalRule, Source
-from sources.resolve import NoFeedFound, find_feeds
-from sources.store import SourceExists, add_defaults, add_source, list_sources, remove_source
+from newsmon.feeds.state import FeedState
+from newsmon.index.client import make_client
+from newsmon.index.feedstate import FeedStateStore
+from newsmon.sources.model import InternationalRule, Source
+from newsmon.sources.resolve import NoFeedFound, find_feeds
+from newsmon.sources.store import SourceExists, add_defaults, add_source, list_sources, remove_source
 
 app = typer.Typer(
     name="source",

@@ -9,13 +9,13 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from alerts import store
-from alerts.catchup import search_matches
-from alerts.model import Watch
-from alerts.query import QueryError
-from alerts.store import WatchError, WatchStore
-from index.client import make_client
+from newsmon.alerts import store
+from newsmon.alerts.catchup import search_matches
+from newsmon.alerts.model import Watch
+from newsmon.alerts.query import QueryError
+from newsmon.alerts.store import WatchError, WatchStore
 from newsmon.cli import context
+from newsmon.index.client import make_client
 
 watch_app = typer.Typer(
     name="watch",

@@ -8,14 +8,14 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 
-from cleaning.article import Article, Rejection
-from cleaning.boilerplate import strip_boilerplate
-from cleaning.dedupe import content_hash, minhash_signature
-from cleaning.gate import NotHtml, check_payload, decode
-from cleaning.language import detect_language
-from cleaning.metadata import PageMeta, read_meta
-from cleaning.normalise import comparable, join_paragraphs, normalise_paragraph, split_paragraphs
-from cleaning.pagekind import gallery_by_shape, not_article_reason
+from newsmon.cleaning.article import Article, Rejection
+from newsmon.cleaning.boilerplate import strip_boilerplate
+from newsmon.cleaning.dedupe import content_hash, minhash_signature
+from newsmon.cleaning.gate import NotHtml, check_payload, decode
+from newsmon.cleaning.language import detect_language
+from newsmon.cleaning.metadata import PageMeta, read_meta
+from newsmon.cleaning.normalise import comparable, join_paragraphs, normalise_paragraph, split_paragraphs
+from newsmon.cleaning.pagekind import gallery_by_shape, not_article_reason
 from newsmon.urls import canonical_url
 
 log = logging.getLogger(__name__)

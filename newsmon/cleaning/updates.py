@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cleaning.article import Article
-from cleaning.dedupe import content_hash
+from newsmon.cleaning.article import Article
+from newsmon.cleaning.dedupe import content_hash
 
 
 def is_material_change(old_title: str, old_body: str, new: Article) -> bool:

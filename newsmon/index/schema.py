@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError
 
-from index import mappings
-from index.client import index_name
 from newsmon.config import Settings
+from newsmon.index import mappings
+from newsmon.index.client import index_name
 
 log = logging.getLogger(__name__)
 

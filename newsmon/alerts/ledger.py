@@ -15,9 +15,9 @@ from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 
-from alerts.model import AlertItem, Watch, watch_id
-from index.client import index_name
+from newsmon.alerts.model import AlertItem, Watch, watch_id
 from newsmon.config import Settings
+from newsmon.index.client import index_name
 
 log = logging.getLogger(__name__)
 

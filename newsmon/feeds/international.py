@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from feeds.parse import FeedEntry
-from sources.model import InternationalRule
+from newsmon.feeds.parse import FeedEntry
+from newsmon.sources.model import InternationalRule
 
 
 def is_international(rule: InternationalRule, entry: FeedEntry) -> bool:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from feeds.parse import FeedEntry, FeedError, ParsedFeed
+from newsmon.feeds.parse import FeedEntry, FeedError, ParsedFeed
 
 _NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from newsmon.config import load_file, save_file
-from sources.model import Source
+from newsmon.sources.model import Source
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 

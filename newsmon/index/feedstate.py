@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch, helpers
 
-from feeds.state import FeedState
-from index.client import index_name
 from newsmon.config import Settings
+from newsmon.feeds.state import FeedState
+from newsmon.index.client import index_name
 from newsmon.urls import article_id
 
 _KEYWORD = {"type": "keyword"}

@@ -18,9 +18,9 @@ from typing import BinaryIO
 
 from opensearchpy import OpenSearch, TransportError
 
-from cleaning.article import Article
-from index.articles import ArticleStore, BulkResult
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.index.articles import ArticleStore, BulkResult
 
 log = logging.getLogger(__name__)
 

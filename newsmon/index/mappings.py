@@ -20,8 +20,8 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from index.client import index_name
 from newsmon.config import Settings
+from newsmon.index.client import index_name
 
 MAPPING_VERSION = 1
 

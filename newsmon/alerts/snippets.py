@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
+from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
 
 # Stemmed subfields are highlighted too: a stem match ("menyerang" for "serangan") only shows up on them.
 _BODY_FIELDS = ["body", "body.id", "body.en"]

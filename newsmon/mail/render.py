@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
+from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
 
 _ENV = Environment(
-    loader=PackageLoader("mail", "templates"),
+    loader=PackageLoader("newsmon.mail", "templates"),
     autoescape=lambda name: bool(name and name.endswith(".html.j2")),
     undefined=StrictUndefined,
     trim_blocks=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from cleaning.metadata import PageMeta
+from newsmon.cleaning.metadata import PageMeta
 
 _LIVE_TYPES = {"LiveBlogPosting"}
 _GALLERY_TYPES = {"ImageGallery", "MediaGallery", "VideoGallery"}

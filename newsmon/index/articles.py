@@ -15,11 +15,11 @@ from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 
-from cleaning.article import Article
-from cleaning.dedupe import lsh_bands
-from cleaning.updates import is_material_change
-from index import mappings, schema
+from newsmon.cleaning.article import Article
+from newsmon.cleaning.dedupe import lsh_bands
+from newsmon.cleaning.updates import is_material_change
 from newsmon.config import Settings
+from newsmon.index import mappings, schema
 from newsmon.urls import article_id
 
 log = logging.getLogger(__name__)

@@ -29,12 +29,12 @@ from datetime import datetime, timedelta
 
 from opensearchpy import OpenSearch
 
-from alerts.ledger import AlertLedger, Record
-from alerts.model import AlertItem, Watch
-from alerts.store import WatchStore
-from mail.render import render_alert
-from mail.send import SendError, send_message
+from newsmon.alerts.ledger import AlertLedger, Record
+from newsmon.alerts.model import AlertItem, Watch
+from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
+from newsmon.mail.render import render_alert
+from newsmon.mail.send import SendError, send_message
 
 log = logging.getLogger(__name__)
 

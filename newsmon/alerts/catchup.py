@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from opensearchpy import OpenSearch, helpers
 
-from alerts.ledger import AlertLedger, Match
-from alerts.matching import to_match
-from alerts.model import Watch
-from alerts.query import to_query
-from alerts.snippets import HIGHLIGHT, best_snippet
-from alerts.store import WatchStore
-from cleaning.article import Article
-from index.client import index_name
+from newsmon.alerts.ledger import AlertLedger, Match
+from newsmon.alerts.matching import to_match
+from newsmon.alerts.model import Watch
+from newsmon.alerts.query import to_query
+from newsmon.alerts.snippets import HIGHLIGHT, best_snippet
+from newsmon.alerts.store import WatchStore
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.index.client import index_name
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any
 from opensearchpy import NotFoundError, OpenSearch, helpers
 from opensearchpy.exceptions import ConflictError
 
-from alerts.model import Watch, watch_id
-from alerts.query import QueryError, has_positive_term, parse, to_query
-from index.client import index_name
-from index.mappings import TEXT_ANALYZER, article_properties
+from newsmon.alerts.model import Watch, watch_id
+from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
 from newsmon.config import Settings
+from newsmon.index.client import index_name
+from newsmon.index.mappings import TEXT_ANALYZER, article_properties
 
 PAGE = 10_000  # the search server's default max_result_window
 _ARTICLE = article_properties()["properties"]

@@ -6,8 +6,8 @@ import logging
 import urllib.error
 import urllib.request
 
-from feeds.discovery import discover_feeds, wordpress_candidates
-from feeds.parse import FeedError, parse_feed
+from newsmon.feeds.discovery import discover_feeds, wordpress_candidates
+from newsmon.feeds.parse import FeedError, parse_feed
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024

@@ -14,7 +14,7 @@ from array import array
 
 from datasketch import MinHash, MinHashLSH
 
-from cleaning.normalise import comparable
+from newsmon.cleaning.normalise import comparable
 
 NUM_PERM = 128
 SEED = 1

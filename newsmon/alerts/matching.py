@@ -8,13 +8,13 @@ from functools import lru_cache
 
 from opensearchpy import OpenSearch
 
-from alerts.ledger import AlertLedger, Match
-from alerts.model import AlertItem, Watch
-from alerts.snippets import HIGHLIGHT, best_snippet
-from alerts.store import watch_hits
-from cleaning.article import Article
-from index.client import index_name
+from newsmon.alerts.ledger import AlertLedger, Match
+from newsmon.alerts.model import AlertItem, Watch
+from newsmon.alerts.snippets import HIGHLIGHT, best_snippet
+from newsmon.alerts.store import watch_hits
+from newsmon.cleaning.article import Article
 from newsmon.config import Settings
+from newsmon.index.client import index_name
 from newsmon.urls import article_id
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from newsmon.durations import format_duration
-from sources.model import Source
+from newsmon.sources.model import Source
 
 
 @dataclass(frozen=True)

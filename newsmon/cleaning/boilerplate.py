@@ -31,7 +31,7 @@ def _key(line: str) -> str:
 
 @cache
 def phrases() -> Phrases:
-    data = yaml.safe_load(files("cleaning").joinpath("boilerplate.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(files("newsmon.cleaning").joinpath("boilerplate.yaml").read_text(encoding="utf-8"))
     merged: dict[str, list[str]] = {}
     for per_language in data.values():
         for kind, items in per_language.items():
