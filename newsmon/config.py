@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # The web page: unset password -> it answers loopback only; set -> login form and HTTP Basic for the API.
+    admin_password: SecretStr | None = None
+    public_url: str | None = None  # where users reach the page: links in alert emails, one-click pause
+    secret_key: SecretStr | None = None  # signs cookies and pause links; default: a key file in data_dir
 
     @field_validator("es_url")
     @classmethod
@@ -81,6 +85,21 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         if parts.username or parts.password:  # the URL is logged; credentials are not
             raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
+        return value.rstrip("/")
+
+    @field_validator("admin_password", "secret_key")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value and value.get_secret_value() else None  # compose passes unset variables as ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://newsmon.example.org")
         return value.rstrip("/")
 
     @field_validator("index_prefix")

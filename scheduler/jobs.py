@@ -33,6 +33,8 @@ class Crawls:
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.started: dict[str, datetime] = {}
         self.poll_lag = 0.0  # seconds the most overdue feed waited at the last check
+        # source -> (when, rejection reason -> count) of its latest crawl that rejected pages, for the web page
+        self.rejections: dict[str, tuple[datetime, dict[str, int]]] = {}
 
     async def start_due(self, now: datetime | None = None) -> list[str]:
         """Start a crawl for every source with a feed due; return the names started."""
@@ -58,7 +60,10 @@ class Crawls:
 
     async def _crawl(self, source: Source) -> None:
         try:
-            record(await crawl_once(self.settings, [source]))
+            report = await crawl_once(self.settings, [source])
+            record(report)
+            if report.rejected:
+                self.rejections[source.name] = (datetime.now(UTC), report.rejected)
         except Exception:
             log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
         finally:

@@ -33,6 +33,7 @@ from newsmon.alerts.ledger import AlertLedger, Record
 from newsmon.alerts.model import AlertItem, Watch
 from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
+from newsmon.links import page_links
 from newsmon.mail.render import render_alert
 from newsmon.mail.send import SendError, send_message
 
@@ -111,7 +112,12 @@ def _send_watch(
             continue
         tag = hashlib.sha256(recipient.encode()).hexdigest()[:12]
         message = render_alert(
-            watch, [_story_item(r) for r in batch], recipient, settings.mail_from, f"<{claim}.{tag}@newsmon>"
+            watch,
+            [_story_item(r) for r in batch],
+            recipient,
+            settings.mail_from,
+            f"<{claim}.{tag}@newsmon>",
+            links=page_links(settings),
         )
         try:
             send_message(settings.smtp, message)

@@ -13,6 +13,7 @@ from typing import Any
 
 from opensearchpy import NotFoundError, OpenSearch, helpers
 from opensearchpy.exceptions import ConflictError
+from pydantic import ValidationError
 
 from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
@@ -63,6 +64,21 @@ _ALERTS = {
 
 class WatchError(ValueError):
     """A watch that cannot be stored or found; the message is for the person who asked."""
+
+
+class WatchExists(WatchError):
+    """A watch with this name (in any case) is already stored."""
+
+
+def parse_watch(fields: dict[str, Any]) -> Watch:
+    """A Watch from fields typed by a person (CLI options, page form, API body); WatchError says what is wrong."""
+    try:
+        return Watch.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise WatchError(message if first["type"] == "value_error" else f"{where}: {message}") from None
 
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
@@ -136,7 +152,7 @@ class WatchStore:
         try:
             self._write(stored, caught_up_to=stored.created_at, op_type="create")
         except ConflictError:
-            raise WatchError(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
+            raise WatchExists(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
         return stored
 
     def add_many(self, watches: list[Watch], now: datetime | None = None) -> list[Watch]:
@@ -158,8 +174,14 @@ class WatchStore:
         return stored
 
     def get(self, name: str) -> Watch | None:
-        document = self._document(name)
-        return Watch.model_validate(document["watch"]) if document else None
+        return self.get_by_id(watch_id(name))
+
+    def get_by_id(self, doc_id: str) -> Watch | None:
+        try:
+            document = self.client.get(index=self.index, id=doc_id)["_source"]
+        except NotFoundError:
+            return None
+        return Watch.model_validate(document["watch"])
 
     def list(self) -> list[Watch]:
         self.client.indices.refresh(index=self.index)

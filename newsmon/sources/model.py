@@ -21,7 +21,10 @@ class InternationalRule(BaseModel):
     @classmethod
     def _compile(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            re.compile(pattern)
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a regular expression ({error})") from None
         return value
 
 

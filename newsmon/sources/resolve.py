@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 from newsmon.feeds.discovery import discover_feeds, wordpress_candidates
 from newsmon.feeds.parse import FeedError, parse_feed
@@ -39,6 +40,8 @@ def _is_feed(url: str, fetched: tuple[bytes, str | None] | None) -> bool:
 
 def find_feeds(url: str, *, user_agent: str, timeout: float = 10.0, categories: list[str] | None = None) -> list[str]:
     """[url] when it is a feed; else the feeds its page announces; else the WordPress feeds that answer."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise NoFeedFound(f"{url}: only http:// and https:// addresses can be sources")
     page = _fetch(url, user_agent, timeout)
     if page is None:
         raise NoFeedFound(f"{url}: could not be fetched")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from newsmon.config import load_file, save_file
 from newsmon.sources.model import Source
@@ -14,6 +16,24 @@ DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
 class SourceExists(ValueError):
     """A source with this name is already configured."""
+
+
+class SourceError(ValueError):
+    """Fields that do not make a source; the message is for the person who typed them."""
+
+
+def make_source(fields: dict[str, Any]) -> Source:
+    """A Source from fields typed by a person (page form, API body); SourceError says what is wrong."""
+    try:
+        source = Source.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise SourceError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+    rule = source.international
+    if not (rule.categories or rule.paths or rule.all_items):
+        raise SourceError("say which items are international: categories, URL path patterns, or all items")
+    return source
 
 
 def list_sources(path: Path) -> list[Source]:
