@@ -108,3 +108,13 @@ def test_defaults_are_all_marked_with_where_they_were_checked(cli: CliRunner, se
     assert f"added {len(shipped)} source(s)" in run(cli, "source", "defaults")
     assert "already present" in run(cli, "source", "defaults")
     assert [s.name for s in load_file(settings.config).sources] == [s.name for s in shipped]
+
+
+def test_add_refuses_a_local_file_and_a_broken_path_pattern(cli: CliRunner, settings: Settings, tmp_path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss version='2.0'><channel><title>x</title></channel></rss>", encoding="utf-8")
+    output = run(cli, "source", "add", "local", feed.as_uri(), "--all-international", code=1)
+    assert "only http:// and https://" in output  # the page and the API reach this code: no local files
+    output = run(cli, "source", "add", "bad", "https://kabar.example/feed/", "--international-path", "(", code=1)
+    assert "is not a regular expression" in output
+    assert load_file(settings.config).sources == []

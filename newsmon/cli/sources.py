@@ -11,13 +11,20 @@ from rich.console import Console
 from rich.table import Table
 
 from newsmon.cli import context
-from newsmon.durations import parse_duration
 from newsmon.feeds.state import FeedState
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
-from newsmon.sources.model import InternationalRule, Source
+from newsmon.sources.model import InternationalRule
 from newsmon.sources.resolve import NoFeedFound, find_feeds
-from newsmon.sources.store import SourceExists, add_defaults, add_source, list_sources, remove_source
+from newsmon.sources.store import (
+    SourceError,
+    SourceExists,
+    add_defaults,
+    add_source,
+    list_sources,
+    make_source,
+    remove_source,
+)
 
 app = typer.Typer(
     name="source",
@@ -67,25 +74,31 @@ def add(
 ) -> None:
     """Add a source. When URL is a homepage, its announced feeds (<link rel="alternate">) are used, else the
     WordPress feeds (/category/<name>/feed/ for each --international-category, and /feed/) that answer."""
-    rule = InternationalRule(
-        categories=international_category or [], paths=international_path or [], all_items=all_international
-    )
-    if not (rule.categories or rule.paths or rule.all_items):
+    if not (international_category or international_path or all_international):
         _fail(
             "say which items are international: --international-category, --international-path or --all-international"
         )
+    fields = {
+        "name": name,
+        "feeds": [url],
+        "language": language.value if language else None,
+        "interval": interval,
+        "international": {
+            "categories": international_category or [],
+            "paths": international_path or [],
+            "all_items": all_international,
+        },
+    }
     try:
-        feeds = find_feeds(url, user_agent=context.settings().user_agent, timeout=timeout, categories=rule.categories)
-        source = Source(
-            name=name,
-            homepage=None if feeds == [url] else url,
-            feeds=feeds,
-            language=language.value if language else None,
-            interval=parse_duration(interval),
-            international=rule,
+        make_source(fields)  # a bad name, pattern or interval is refused before any fetch
+        feeds = find_feeds(
+            url, user_agent=context.settings().user_agent, timeout=timeout, categories=international_category
         )
-        add_source(context.settings().config, source)
-    except (NoFeedFound, SourceExists, ValueError) as error:
+        add_source(
+            context.settings().config,
+            make_source({**fields, "feeds": feeds, "homepage": None if feeds == [url] else url}),
+        )
+    except (NoFeedFound, SourceExists, SourceError) as error:
         _fail(str(error))
     typer.echo(f"added {name}: " + ", ".join(feeds))
 
