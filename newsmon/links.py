@@ -67,4 +67,4 @@ class PageLinks:
 
 def page_links(settings: Settings) -> PageLinks | None:
     """The links to put in alert emails, or None when NEWSMON_PUBLIC_URL is not set."""
-    return PageLinks(settings.public_url, secret_key(settings)) if settings.public_url else None
+    return PageLinks(settings.public_url.rstrip("/"), secret_key(settings)) if settings.public_url else None
