@@ -110,7 +110,7 @@ async def _form_page(
 
 async def _preview(context: WebContext, fields: dict[str, Any]) -> tuple[str | None, list[Match] | None]:
     try:
-        watch = parse_watch({**fields, "name": fields.get("name") or "preview", "emails": ["preview@localhost"]})
+        watch = parse_watch({**fields, "name": fields.get("name") or "preview", "emails": ["preview@newsmon.invalid"]})
         check_query(watch.query)
         return None, await blocking(trial, context, watch)
     except (QueryError, WatchError) as error:
