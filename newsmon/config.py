@@ -134,6 +134,14 @@ class FileConfig(BaseModel):
         return next((s for s in self.sources if s.name == name), None)
 
 
+def validation_message(error: ValidationError) -> str:
+    """The first problem, for the person who typed the value: our validators' own sentence, else "field: problem"."""
+    first = error.errors()[0]
+    if first["type"] == "value_error":
+        return first["msg"].removeprefix("Value error, ")
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+
+
 def _one_line(error: ValidationError, prefix: str) -> str:
     first = error.errors()[0]
     where = ".".join(str(p) for p in first["loc"])

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
-from newsmon.config import Settings
+from newsmon.config import Settings, validation_message
 from newsmon.index.client import index_name
 from newsmon.index.mappings import TEXT_ANALYZER, article_properties
 
@@ -75,10 +75,7 @@ def parse_watch(fields: dict[str, Any]) -> Watch:
     try:
         return Watch.model_validate(fields)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        raise WatchError(message if first["type"] == "value_error" else f"{where}: {message}") from None
+        raise WatchError(validation_message(error)) from None
 
 
 def ensure(client: OpenSearch, settings: Settings) -> None:

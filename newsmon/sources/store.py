@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from newsmon.config import load_file, save_file
+from newsmon.config import load_file, save_file, validation_message
 from newsmon.sources.model import Source
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
@@ -27,9 +27,7 @@ def make_source(fields: dict[str, Any]) -> Source:
     try:
         source = Source.model_validate(fields)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SourceError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+        raise SourceError(validation_message(error)) from None
     rule = source.international
     if not (rule.categories or rule.paths or rule.all_items):
         raise SourceError("say which items are international: categories, URL path patterns, or all items")

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
+from newsmon.alerts.model import HIGHLIGHT_START
 from newsmon.mail.render import html_snippet
 
 _ENV = Environment(
@@ -65,7 +65,6 @@ def page(request: Request, template: str, context: dict[str, Any], status: int =
         "csrf": Markup(f'<input type="hidden" name="csrf" value="{escape(csrf_token(request))}">'),
         "logged_in": bool(request.session.get("user")),
         "password_set": web.settings.admin_password is not None,
-        "marks": (HIGHLIGHT_START, HIGHLIGHT_END),
     }
     return HTMLResponse(_ENV.get_template(template).render({**shared, **context}), status_code=status)
 
