@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +28,7 @@ from newsmon.mail.render import render_alert
 from newsmon.sources.store import list_sources
 from newsmon.web.app import create_app
 from tests.support.site import FixtureSite
+from tests.support.smtp import free_port
 from tests.support.web import WebServer
 from tests.test_alerts_support import article, index_articles, watch
 
@@ -245,3 +251,34 @@ def test_one_click_pause_link_from_the_email(
         forged = pause_token("another key", "Gempa")
         assert mail_client.post(f"{server.base}/pause/{forged}").status_code == 404
     assert pause_token(secret_key(protected), "gempa") == pause_token(secret_key(protected), "Gempa")
+
+
+@pytest.mark.slow
+def test_newsmon_web_serves_the_page_alone_and_stops_on_sigterm(settings: Settings) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")} | {
+        "NEWSMON_ES_URL": settings.es_url,
+        "NEWSMON_INDEX_PREFIX": settings.index_prefix,
+        "NEWSMON_CONFIG": str(settings.config),
+        "NEWSMON_DATA_DIR": str(settings.data_dir),
+        "NEWSMON_HTTP_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "web"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stdout.read().decode()
+                time.sleep(0.1)
+        assert health == {"ok": True, "role": "web", "search_reachable": True}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/watches").json() == {"watches": []}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert process.returncode == 0, output
+    assert "answer only from this machine" in output  # said at start, as `newsmon run` does

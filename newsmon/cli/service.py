@@ -53,12 +53,19 @@ def web(
     and YAML file; give it the same NEWSMON_SECRET_KEY so pause links and logins work on both). Ctrl-C stops it.
     """
     import asyncio
+    import logging
     import signal
 
+    from newsmon.index.client import make_client
+    from newsmon.scheduler.startup import ensure_indices
     from newsmon.web.app import announce_access, create_app, serve
 
     logs.setup(json_lines=json_logs)
     settings = context.settings()
+    try:
+        ensure_indices(make_client(settings), settings)
+    except Exception as error:  # the pages say so too, and work once the node answers
+        logging.getLogger(__name__).warning("search node at %s not ready: %s", settings.es_url, error)
 
     async def main() -> None:
         server, serving = await serve(create_app(settings), settings.http_port)

@@ -11,6 +11,7 @@ Every form post carries the session's CSRF token; API writes must be JSON, which
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -117,6 +118,7 @@ async def login(request: Request) -> Response:
     target = _safe_next(str(form.get("next") or ""))
     given = str(form.get("password") or "").encode()
     if password is None or not hmac.compare_digest(given, password.get_secret_value().encode()):
+        await asyncio.sleep(1)  # slows down guessing
         return page(request, "login.html", {"next": target, "error": "wrong password"}, 401)
     request.session.clear()  # a fresh session (and CSRF token) after login
     request.session["user"] = "admin"
