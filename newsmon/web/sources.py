@@ -50,11 +50,8 @@ def check(fields: dict[str, Any]) -> Source:
 
 def discover(context: WebContext, fields: dict[str, Any]) -> list[str]:
     check(fields)
-    categories = fields.get("categories") or []
-    return find_feeds(
-        str(fields.get("url", "")), user_agent=context.settings.user_agent, timeout=DISCOVERY_TIMEOUT,
-        categories=categories,
-    )  # fmt: skip
+    url, categories = str(fields.get("url", "")), fields.get("categories") or []
+    return find_feeds(url, user_agent=context.settings.user_agent, timeout=DISCOVERY_TIMEOUT, categories=categories)
 
 
 def save(context: WebContext, fields: dict[str, Any], feeds: list[str]) -> Source:
