@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
-from newsmon.sources.model import Source
+from newsmon.sources.model import Source, country_code
 
 
 class ConfigError(Exception):
@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
+    home_country: str = "ID"  # ISO 3166-1 alpha-2: what `auto` sources count as domestic
+
+    @field_validator("home_country")
+    @classmethod
+    def _check_home_country(cls, value: str) -> str:
+        return country_code(value)
 
     @field_validator("es_url")
     @classmethod

@@ -29,6 +29,9 @@ MAPPING = {
         "interval": {"type": "float"},  # seconds
         "next_poll": _DATE,
         "next_poll_reason": {"type": "text"},
+        "decided_international": {"type": "integer"},
+        "decided_domestic": {"type": "integer"},
+        "sections": {"type": "object", "enabled": False},  # section -> [international, total]; read back only
     },
 }
 

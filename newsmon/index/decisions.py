@@ -1,0 +1,56 @@
+"""Pages an `auto` source decided are domestic: kept (not as articles) so they are not fetched again.
+
+One document per page, id = ``newsmon.urls.article_id`` of its canonical URL (as for articles), holding what the
+spider needs to tell whether the feed later shows the item changed (its feed title and <updated>), and the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch, helpers
+
+from newsmon.config import Settings
+from newsmon.index.client import index_name
+
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date"}
+MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "url": _KEYWORD,
+        "source": _KEYWORD,
+        "title": {"type": "text"},
+        "feed_title": {"type": "keyword", "index": False},
+        "feed_updated": _DATE,
+        "decided_at": _DATE,
+        "international": {"type": "boolean"},
+        "international_reason": {"type": "text"},
+    },
+}
+
+
+def ensure(client: OpenSearch, settings: Settings) -> None:
+    """Create the decisions index if it is missing (safe at every start, also from several processes)."""
+    name = index_name(settings, "decisions")
+    if not client.indices.exists(index=name):
+        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING}
+        client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+
+
+class DecisionStore:
+    def __init__(self, client: OpenSearch, settings: Settings) -> None:
+        self._client = client
+        self._index = index_name(settings, "decisions")
+
+    def lookup(self, ids: list[str]) -> dict[str, dict]:
+        """id -> stored decision for the ids decided before, in one request."""
+        if not ids:
+            return {}
+        found = self._client.mget(index=self._index, body={"ids": ids}, ignore=404)
+        return {doc["_id"]: doc["_source"] for doc in found.get("docs", []) if doc.get("found")}
+
+    def save_many(self, decisions: dict[str, dict[str, Any]]) -> None:
+        """Store decisions by id (a later decision of the same page replaces the earlier one)."""
+        actions = ({"_index": self._index, "_id": id_, "_source": doc} for id_, doc in decisions.items())
+        helpers.bulk(self._client, actions, refresh="wait_for")
