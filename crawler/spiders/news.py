@@ -33,7 +33,7 @@ from newsmon.cleaning.normalise import comparable
 from newsmon.feeds.international import PageSignals, decide, rule_reason, section_key
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
-from newsmon.feeds.state import FeedState
+from newsmon.feeds.state import FeedState, merged_history
 from newsmon.sources.model import Source
 from newsmon.urls import article_id, canonical_url
 
@@ -77,7 +77,8 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources:
-            self.history[source.name] = self._history(source)
+            feeds = (*source.feeds, *source.sitemaps)
+            self.history[source.name] = merged_history([self.states[u] for u in feeds if u in self.states])
             for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps)):
                 for url in urls:
                     state = self.states.setdefault(url, FeedState(url=url, source=source.name))
@@ -161,16 +162,6 @@ class NewsSpider(scrapy.Spider):
             url = canonical_url(entry.url)
             wanted.setdefault(article_id(url), (url, entry, because))
         return wanted
-
-    def _history(self, source: Source) -> dict[str, tuple[int, int]]:
-        """The source's decisions per section over all its feeds, as stored before this crawl."""
-        merged: dict[str, tuple[int, int]] = {}
-        for url in (*source.feeds, *source.sitemaps):
-            state = self.states.get(url)
-            for key, (international, total) in (state.sections if state else {}).items():
-                before = merged.get(key, (0, 0))
-                merged[key] = (before[0] + international, before[1] + total)
-        return merged
 
     def feed_failed(self, failure: Failure) -> None:
         request = failure.request

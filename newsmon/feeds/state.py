@@ -15,6 +15,16 @@ from newsmon.sources.model import Source
 MAX_SECTIONS = 200  # section keys kept per feed: URL directories can be many
 
 
+def merged_history(states: list[FeedState]) -> dict[str, tuple[int, int]]:
+    """Section -> (international, total) decisions over several feeds (a source's)."""
+    merged: dict[str, tuple[int, int]] = {}
+    for state in states:
+        for key, (international, total) in state.sections.items():
+            before = merged.get(key, (0, 0))
+            merged[key] = (before[0] + international, before[1] + total)
+    return merged
+
+
 @dataclass(frozen=True)
 class PollOutcome:
     """What one poll of a feed showed, as far as scheduling the next one is concerned."""
