@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import OpenSearch
 
 from newsmon.config import Settings
-from newsmon.index.client import index_name
+from newsmon.index.client import create_small_index, get_many, index_name, put_many
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
@@ -32,10 +32,7 @@ MAPPING = {
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the decisions index if it is missing (safe at every start, also from several processes)."""
-    name = index_name(settings, "decisions")
-    if not client.indices.exists(index=name):
-        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING}
-        client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+    create_small_index(client, index_name(settings, "decisions"), MAPPING)
 
 
 class DecisionStore:
@@ -45,12 +42,8 @@ class DecisionStore:
 
     def lookup(self, ids: list[str]) -> dict[str, dict]:
         """id -> stored decision for the ids decided before, in one request."""
-        if not ids:
-            return {}
-        found = self._client.mget(index=self._index, body={"ids": ids}, ignore=404)
-        return {doc["_id"]: doc["_source"] for doc in found.get("docs", []) if doc.get("found")}
+        return get_many(self._client, self._index, ids)
 
     def save_many(self, decisions: dict[str, dict[str, Any]]) -> None:
         """Store decisions by id (a later decision of the same page replaces the earlier one)."""
-        actions = ({"_index": self._index, "_id": id_, "_source": doc} for id_, doc in decisions.items())
-        helpers.bulk(self._client, actions, refresh="wait_for")
+        put_many(self._client, self._index, decisions)
