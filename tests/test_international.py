@@ -223,6 +223,9 @@ def test_the_gazetteer_reads_places_not_words() -> None:
     assert [(p.name, p.country) for p in found] == [
         ("West Java", "ID"), ("Central Sulawesi", "ID"), ("North Korea", "KP"), ("Pyongyang", "KP"), ("US", "US")
     ]  # fmt: skip
+    # names that are also everyday words count only inside a sentence, and never in a Title Case headline
+    assert [p.name for p in places.find("Israel Serang Rafah, Puluhan Warga Tewas")] == ["Israel", "Rafah"]
+    assert [p.name for p in places.find("Medan perang meluas. Banjir melanda Medan.")] == ["Medan"]
     assert [p.name for p in places.find("as we said, Korea Selatan dan Papua Nugini")] == [
         "Korea Selatan",
         "Papua Nugini",

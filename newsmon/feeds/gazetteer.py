@@ -21,8 +21,11 @@ import pycountry
 AMBIGUOUS = frozenset(
     {"lima", "kota", "surat", "bursa", "natal", "batu", "metro", "negara", "pare", "pati", "batang", "banjar", "bima",
      "weru", "paseh", "curug", "lawang", "male", "split", "nice", "mobile", "reading", "bath", "man", "victoria",
-     "sucre", "praia"}
+     "sucre", "praia", "jersey", "kresek"}
 )  # fmt: skip
+# Places whose names are also everyday Indonesian words ("medan perang", "nasib malang", "Israel Serang Rafah"):
+# counted only inside a sentence of a text that is not in Title Case.
+EVERYDAY = frozenset({"medan", "padang", "malang", "palu", "serang", "sorong", "tegal", "kuningan"})
 
 # Everyday names and adjectives that pycountry lacks, by ISO 3166-1 alpha-2 code.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -99,6 +102,11 @@ def words(text: str) -> list[str]:
     return [w[:-2] if w.endswith(_POSSESSIVE) else w for w in found]
 
 
+def _starts_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".!?:;\"'“‘(—-"
+
+
 def _key(name: str) -> str:
     return " ".join(words(name)).casefold()
 
@@ -111,7 +119,10 @@ class Gazetteer:
 
     def find(self, text: str) -> list[Place]:
         """Every place named in text, longest name first at each position, in order of appearance."""
-        tokens = words(text)
+        matches = list(_WORD.finditer(text))
+        tokens = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in (m.group() for m in matches)]
+        long_words = [t for t in tokens if len(t) > 3]
+        title_case = len(long_words) >= 4 and sum(t[0].isupper() for t in long_words) > 0.6 * len(long_words)
         found: list[Place] = []
         i = 0
         while i < len(tokens):
@@ -124,7 +135,10 @@ class Gazetteer:
                 if place and (len(place.name) > 3 or tokens[i] == place.name):  # "AS" yes, "As" no
                     before = tokens[i - 1].casefold() if i else ""
                     after = tokens[i + n].casefold() if i + n < len(tokens) else ""
-                    if before not in _NOT_A_PLACE_AFTER and after not in _NOT_A_PLACE_BEFORE:
+                    everyday = n == 1 and place.name.casefold() in EVERYDAY
+                    if everyday and (title_case or _starts_sentence(text, matches[i].start())):
+                        pass
+                    elif before not in _NOT_A_PLACE_AFTER and after not in _NOT_A_PLACE_BEFORE:
                         found.append(place)
                     i += n
                     break
@@ -162,7 +176,7 @@ class Gazetteer:
         for name in FOREIGN_BODIES:
             self._add(name, "")
         for code, info in geo.get_countries().items():
-            if info.get("capital"):
+            if info.get("capital") and info.get("population", 0) >= 200_000:  # not "The Valley", Anguilla
                 self._add(info["capital"], code)
         for city in cities:
             if city["population"] >= 1_000_000:
