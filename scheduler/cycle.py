@@ -43,7 +43,7 @@ class CycleSummary:
         lines = [
             f"crawled {len(self.sources)} source(s) in {elapsed.total_seconds():.1f} s",
             f"  feeds: {c.feeds_polled} polled, {c.feeds_unchanged} unchanged, {c.feed_errors} failed",
-            f"  items: {c.items_known} already indexed, {c.items_not_international} not international, "
+            f"  items: {c.items_known} already indexed or decided, {c.items_not_international} not international, "
             f"{c.items_too_old} too old",
             f"  articles: {c.articles_fetched} fetched, {c.articles_indexed} indexed (new or updated), "
             f"{c.articles_domestic} domestic (not indexed), {c.articles_rejected} skipped, "

@@ -125,14 +125,14 @@ class NewsSpider(scrapy.Spider):
         if source.international.decides_pages and self.decided:
             decided = await asyncio.to_thread(self.decided, [id_ for id_ in wanted if id_ not in known])
         fresh = [
-            (url, entry, because, known.get(id_))
+            (url, entry, because, known.get(id_), id_ in known or id_ in decided)
             for id_, (url, entry, because) in wanted.items()
             if _needs_fetch(entry, known.get(id_) or decided.get(id_))
         ]
         state.body_hash = body_hash
         state.succeeded(source, now, new_items=len(fresh), items_seen=len(parsed.entries), ttl=parsed.ttl)
         self._count("items_known", len(wanted) - len(fresh))
-        for url, entry, because, indexed in fresh:
+        for url, entry, because, indexed, seen in fresh:
             self._count("articles_requested")
             if indexed and because is None:  # indexed before: an update keeps the decision it was indexed with
                 because = indexed.get("international_reason") or "indexed as international before"
@@ -141,7 +141,7 @@ class NewsSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.article_failed,
                 meta={"listed_by": state},
-                cb_kwargs={"source": source, "entry": entry, "because": because, "first_decision": indexed is None},
+                cb_kwargs={"source": source, "entry": entry, "because": because, "first_decision": not seen},
             )
 
     def _wanted_entries(

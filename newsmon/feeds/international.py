@@ -9,7 +9,8 @@ A source says it one of two ways:
 `decide` adds log-odds-like weights: a prior towards domestic (most of a general feed is), the page's section
 (feed category, article:section / JSON-LD articleSection, breadcrumbs, URL path and subdomain, in Indonesian and
 English), the places named in the title and the first paragraphs (foreign vs home, from the gazetteer; the title
-counts most), and what share of the source's earlier articles under the same section or path was international.
+counts most), and, for sections that say nothing by their name, what share of the source's earlier articles under the
+same section or path was international.
 """
 
 from __future__ import annotations
@@ -95,11 +96,10 @@ def section_key(signals: PageSignals) -> str:
 def decide(signals: PageSignals, home: str = "ID", history: History | None = None) -> Decision:
     """International or not, with the reason: the signals that decided, strongest first, and those overruled."""
     places = gazetteer(home)
-    parts = [
-        _section(signals, places),
-        _places(signals, places),
-        _history(section_key(signals), history or {}),
-    ]
+    section = _section(signals, places)
+    # The history teaches what an unknown section means ("Peristiwa", "/read/"); a known one has its weight already.
+    learned = _history(section_key(signals), history or {}) if not section[0] else (0.0, "")
+    parts = [section, _places(signals, places), learned]
     score = PRIOR + sum(weight for weight, _ in parts)
     international = score > 0
     agreeing = sorted((p for p in parts if p[0] and (p[0] > 0) == international), key=lambda p: -abs(p[0]))
