@@ -28,7 +28,9 @@ def explain(settings: Settings, config: FileConfig, url: str, names: list[str]) 
     lines = [url, f"source: {source.name}"]
     because = rule_reason(rule, FeedEntry(url=url))  # feed categories are unknown outside a crawl
     if because is None and not rule.decides_pages:
-        lines.append("international: no (the source's rule does not match; it is not fetched in a crawl)")
+        lines.append("international: no (the source's rule does not match the URL, and a crawl does not fetch it)")
+        if rule.categories:
+            lines.append("(its category rule is matched against the feed's categories, which --explain does not read)")
         return "\n".join(lines)
     fetched = fetch(url, settings.user_agent, settings.download_timeout)
     if fetched is None:
