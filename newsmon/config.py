@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
-from newsmon.sources.model import Source
+from newsmon.sources.model import Source, country_code
 
 
 class ConfigError(Exception):
@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     public_url: str | None = None  # where users reach the page: links in alert emails, one-click pause
     secret_key: SecretStr | None = None  # signs cookies and pause links; default: a key file in data_dir
+    home_country: str = "ID"  # ISO 3166-1 alpha-2: what `auto` sources count as domestic
+
+    @field_validator("home_country")
+    @classmethod
+    def _check_home_country(cls, value: str) -> str:
+        return country_code(value)
 
     @field_validator("es_url")
     @classmethod

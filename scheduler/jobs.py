@@ -86,6 +86,7 @@ def record(report: CrawlReport) -> None:
     metrics.ARTICLES_INDEXED.inc(report.articles_indexed)
     for reason, count in report.rejected.items():
         metrics.ARTICLES_SKIPPED.labels(reason=reason).inc(count)
+    metrics.ARTICLES_SKIPPED.labels(reason="domestic").inc(report.articles_domestic)  # decided by `auto`
 
 
 def deliver(client: OpenSearch, settings: Settings) -> None:

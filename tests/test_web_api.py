@@ -139,7 +139,9 @@ def test_source_endpoints(api: httpx.Client, protected: Settings, news_site: Fix
 
     assert api.post("/api/sources", json=body).status_code == 409
     no_rule = api.post("/api/sources", json={"name": "x", "url": news_site.url("/")})
-    assert no_rule.status_code == 400 and "international" in no_rule.json()["error"]
+    assert no_rule.status_code == 201 and list_sources(protected.config)[-1].international.decides_pages  # auto
+    bad_country = api.post("/api/sources", json={**body, "name": "y", "home_country": "XX"})
+    assert bad_country.status_code == 400 and "XX" in bad_country.json()["error"]
     bad_name = api.post("/api/sources", json={**body, "name": "Kabar Dunia"})
     assert bad_name.status_code == 400 and "lowercase" in bad_name.json()["error"]
     news_site.set("/empty/", "<html><body>nothing</body></html>")
@@ -148,7 +150,7 @@ def test_source_endpoints(api: httpx.Client, protected: Settings, news_site: Fix
 
     assert api.delete("/api/sources/kabar").status_code == 204
     assert api.delete("/api/sources/kabar").status_code == 404
-    assert list_sources(protected.config) == []
+    assert [s.name for s in list_sources(protected.config)] == ["x"]
 
 
 def test_search_and_alert_history(api: httpx.Client, es: OpenSearch, protected: Settings) -> None:

@@ -82,6 +82,15 @@ def crawl(
     once: Annotated[bool, typer.Option("--once", help="Run one full cycle and exit (the only mode for now).")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable). Default: all.")] = None,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="Log one JSON object per line.")] = False,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="URL",
+            help="Only fetch this article page and print whether it counts as international for its source, and "
+            "why (nothing is indexed). The source is the one with feeds on the page's host, or --source.",
+        ),
+    ] = None,
 ) -> None:
     """Poll the sources once, fetch and clean new articles, index them, match watches and send immediate alerts.
 
@@ -97,6 +106,11 @@ def crawl(
     settings = context.settings()
     config = context.file_config()
     names = source or []
+    if explain:
+        from newsmon.cli.explain import explain as explain_page
+
+        typer.echo(explain_page(settings, config, explain, names))
+        return
     unknown = [name for name in names if config.source(name) is None]
     if unknown:
         raise ConfigError(f"no source named {', '.join(unknown)} in {settings.config}")

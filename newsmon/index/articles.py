@@ -34,6 +34,7 @@ LOOKUP_FIELDS = (
     "story_id",
     "outlets",
     "first_indexed_at",
+    "international_reason",
 )
 _CHANGE_FIELDS = (*LOOKUP_FIELDS, "body")
 _CANDIDATE_FIELDS = ("story_id", "outlets", "signature", "content_hash", "source", "title")

@@ -28,9 +28,6 @@ def make_source(fields: dict[str, Any]) -> Source:
         source = Source.model_validate(fields)
     except ValidationError as error:
         raise SourceError(validation_message(error)) from None
-    rule = source.international
-    if not (rule.categories or rule.paths or rule.all_items):
-        raise SourceError("say which items are international: categories, URL path patterns, or all items")
     return source
 
 

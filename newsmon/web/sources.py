@@ -27,13 +27,15 @@ DISCOVERY_TIMEOUT = 10.0  # seconds per fetch while looking for a homepage's fee
 
 # -- operations (page and API) ---------------------------------------------------------------------------------
 def source_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """Source fields from the flat form/API shape: url, categories, paths, all_international, language, interval."""
+    """Source fields from the flat form/API shape: url, categories, paths, all_international, home_country, language,
+    interval. With no rule the source decides each page by itself (auto)."""
     result: dict[str, Any] = {
         "name": fields.get("name", ""),
         "international": {
             "categories": fields.get("categories") or [],
             "paths": fields.get("paths") or [],
             "all_items": bool(fields.get("all_international")),
+            "home_country": fields.get("home_country") or None,
         },
         "language": fields.get("language") or None,
         "feeds": fields.get("feeds") or [],
@@ -110,6 +112,7 @@ def fields_from_form(form: FormData) -> dict[str, Any]:
         "all_international": bool(form.get("all_international")),
         "language": str(form.get("language", "")),
         "interval": str(form.get("interval", "")).strip(),
+        "home_country": str(form.get("home_country", "")).strip(),
     }
 
 
