@@ -37,10 +37,12 @@ class CrawlReport:
     items_not_international: int = 0
     items_too_old: int = 0
     items_known: int = 0
+    items_skipped: int = 0  # unreadable feed items, each logged with its feed; the rest of the feed goes on
     articles_requested: int = 0
     articles_fetched: int = 0
     articles_rejected: int = 0
     articles_failed: int = 0
+    urls_refused: int = 0  # by the fetch guard (crawler.middlewares), each logged with its reason
     articles_indexed: int = 0  # new or materially changed, as announced by the index pipeline
     rejected: dict[str, int] = field(default_factory=dict)  # rejection reason (without details) -> count
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
 from newsmon.sources.model import Source
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # Private ranges any source may fetch from (comma-separated CIDRs); see newsmon.fetchguard.
+    allow_private_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
 
     @field_validator("es_url")
     @classmethod
@@ -82,6 +85,13 @@ class Settings(BaseSettings):
         if parts.username or parts.password:  # the URL is logged; credentials are not
             raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
         return value.rstrip("/")
+
+    @field_validator("allow_private_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("index_prefix")
     @classmethod

@@ -25,6 +25,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
+from newsmon.crawler.middlewares import RefusedURL
 from newsmon.feeds.international import is_international
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
@@ -103,49 +104,70 @@ class NewsSpider(scrapy.Spider):
         except FeedError as error:
             self._feed_error(state, source, str(error), response)
             return
+        except Exception as error:  # a parser bug must cost one feed, not the crawl
+            log.exception("parsing feed %s crashed", response.url)
+            self._feed_error(state, source, f"{response.url}: parser crashed: {error.__class__.__name__}", response)
+            return
         if parsed.warning:
             log.warning(parsed.warning)
-        wanted = self._wanted_entries(source, parsed.entries, now)
+        self._count("items_skipped", parsed.skipped)
+        wanted = self._wanted_entries(state, source, parsed.entries, now)
         known = await asyncio.to_thread(self.lookup, list(wanted))
         fresh = [(url, entry) for id_, (url, entry) in wanted.items() if _needs_fetch(entry, known.get(id_))]
         state.body_hash = body_hash
         state.succeeded(source, now, new_items=len(fresh), items_seen=len(parsed.entries), ttl=parsed.ttl)
         self._count("items_known", len(wanted) - len(fresh))
         for url, entry in fresh:
+            try:
+                request = scrapy.Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    meta={"listed_by": state},
+                    cb_kwargs={"source": source, "entry": entry},
+                )
+            except Exception as error:  # one unusual item must not stop the rest of its feed
+                self._item_skipped(state, entry, error)
+                continue
             self._count("articles_requested")
-            yield scrapy.Request(
-                url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                meta={"listed_by": state},
-                cb_kwargs={"source": source, "entry": entry},
-            )
+            yield request
 
-    def _wanted_entries(self, source: Source, entries: list[FeedEntry], now: datetime) -> dict[str, tuple]:
+    def _wanted_entries(self, state: FeedState, source: Source, entries: list[FeedEntry], now: datetime) -> dict:
         """id -> (canonical URL, entry) for the international entries within the source's max_age, one per id."""
         wanted: dict[str, tuple[str, FeedEntry]] = {}
         for entry in entries:
-            if not is_international(source.international, entry):
-                self._count("items_not_international")
-                continue
-            when = entry.published or entry.updated
-            if source.max_age and when and now - when > source.max_age:
-                self._count("items_too_old")
-                continue
-            url = canonical_url(entry.url)
-            wanted.setdefault(article_id(url), (url, entry))
+            try:
+                if not is_international(source.international, entry):
+                    self._count("items_not_international")
+                    continue
+                when = entry.published or entry.updated
+                if source.max_age and when and now - when > source.max_age:
+                    self._count("items_too_old")
+                    continue
+                url = canonical_url(entry.url)
+                wanted.setdefault(article_id(url), (url, entry))
+            except Exception as error:  # one unusual item must not stop the rest of its feed
+                self._item_skipped(state, entry, error)
         return wanted
+
+    def _item_skipped(self, state: FeedState, entry: FeedEntry, error: Exception) -> None:
+        self._count("items_skipped")
+        log.warning("feed %s: skipped item %s: %s: %s", state.url, entry.url, error.__class__.__name__, error)
 
     def feed_failed(self, failure: Failure) -> None:
         request = failure.request
         self._count("feeds_polled")
         response = failure.value.response if failure.check(HttpError) else None
         reason = f"{request.url}: {self._describe(failure)}"
-        self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response)
+        logged = bool(failure.check(RefusedURL))  # the guard logged the refusal already
+        self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response, logged=logged)
 
-    def _feed_error(self, state: FeedState, source: Source, reason: str, response: Response | None, **kw: Any) -> None:
+    def _feed_error(
+        self, state: FeedState, source: Source, reason: str, response: Response | None, logged: bool = False, **kw: Any
+    ) -> None:
         self._count("feed_errors")
-        log.error("feed %s failed: %s", state.url, reason)
+        if not logged:
+            log.error("feed %s failed: %s", state.url, reason)
         retry_after = _retry_after(response) if response is not None else None
         state.failed(source, datetime.now(UTC), reason, retry_after=retry_after, **kw)
 
@@ -177,6 +199,8 @@ class NewsSpider(scrapy.Spider):
         yield result
 
     def article_failed(self, failure: Failure) -> None:
+        if failure.check(RefusedURL):
+            return  # logged and counted by the guard; fetching it again would be refused again
         request = failure.request
         self._count("articles_failed")
         reason = f"{request.url}: {self._describe(failure)}"
@@ -193,6 +217,8 @@ class NewsSpider(scrapy.Spider):
     def _describe(self, failure: Failure) -> str:
         if failure.check(HttpError):
             return f"HTTP {failure.value.response.status}"
+        if failure.check(RefusedURL):
+            return f"refused: {failure.getErrorMessage()}"
         if failure.check(DownloadTimeoutError, TwistedTimeoutError):
             return f"timed out after {self.crawler.settings.getfloat('DOWNLOAD_TIMEOUT')}s"
         return f"{failure.value.__class__.__name__}: {failure.getErrorMessage()}"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import feedparser
+
+log = logging.getLogger(__name__)
 
 # A feed larger than this is not a feed we want to parse (the crawler's DOWNLOAD_MAXSIZE normally stops it first).
 MAX_FEED_BYTES = 5 * 1024 * 1024
@@ -38,6 +41,7 @@ class ParsedFeed:
     entries: list[FeedEntry] = field(default_factory=list)
     ttl: timedelta | None = None  # RSS <ttl>: the publisher asks not to be polled more often
     warning: str | None = None  # set when feedparser had to recover from malformed XML or a wrong charset
+    skipped: int = 0  # items that could not be read (each logged with the feed URL)
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -46,7 +50,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         raise FeedError(f"{url}: empty body")
     if len(body) > MAX_FEED_BYTES:
         raise FeedError(f"{url}: feed is {len(body)} bytes, over the {MAX_FEED_BYTES} byte limit")
-    headers = {"content-type": content_type} if content_type else {}
+    # content-location: the base feedparser resolves relative item links against.
+    headers = {"content-location": url} | ({"content-type": content_type} if content_type else {})
     parsed = feedparser.parse(body, response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version"):
@@ -55,10 +60,24 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         raise FeedError(f"{url}: {kind}, not a feed")
     if problem is not None and any(word in str(problem) for word in _TRUNCATION):
         raise FeedError(f"{url}: feed is truncated ({problem})")
-    entries = [entry for raw in parsed.entries if (entry := _entry(raw)) is not None]
+    entries, skipped = [], 0
+    for raw in parsed.entries:
+        try:
+            entry = _entry(raw)
+        except Exception as error:  # one unusual item must not cost the rest of the feed
+            log.warning("%s: skipped item %s: %s: %s", url, raw.get("link"), error.__class__.__name__, error)
+            skipped += 1
+            continue
+        if entry is not None:
+            entries.append(entry)
     warning = f"{url}: feed is malformed, kept {len(entries)} readable items ({problem})" if problem else None
     return ParsedFeed(
-        url=url, title=parsed.feed.get("title", ""), entries=entries, ttl=_ttl(parsed.feed.get("ttl")), warning=warning
+        url=url,
+        title=str(parsed.feed.get("title", "")),
+        entries=entries,
+        ttl=_ttl(parsed.feed.get("ttl")),
+        warning=warning,
+        skipped=skipped,
     )
 
 

@@ -1,0 +1,96 @@
+"""Hostile input, crawled for real: a feed on 127.0.0.2 (for the guard, "the open web": another host than this
+machine's 127.0.0.1) points its items at this machine in every spelling, at the search node, at file:// and through
+a redirect; malformed items; rate limits. Crawls as in test_crawl (one process per poll, the real search node)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from ipaddress import ip_network
+
+import pytest
+
+from newsmon.config import Settings
+from newsmon.sources.model import InternationalRule, Source
+from tests.support.site import FixtureSite
+from tests.test_crawl import ARTICLE, crawl
+
+
+@pytest.fixture
+def open_web() -> Iterator[FixtureSite]:
+    """A fixture site on 127.0.0.2: for the guard, another host than this machine's 127.0.0.1."""
+    site = FixtureSite("127.0.0.2").start()
+    yield site
+    site.stop()
+
+
+def _feed(*links: str) -> str:
+    items = "".join(f"<item><title>t{n}</title><link>{link}</link></item>" for n, link in enumerate(links))
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Web</title>{items}</channel></rss>"
+
+
+def test_items_pointing_at_this_machine_or_the_search_node_are_refused_and_the_rest_fetched(
+    settings: Settings, news_site: FixtureSite, open_web: FixtureSite
+) -> None:
+    port = news_site.base.rsplit(":", 1)[1]
+    news_site.set("/secret", ARTICLE.format(title="secret"))
+    unsafe = [
+        f"http://127.1:{port}/secret",
+        f"http://2130706433:{port}/secret",
+        f"http://0x7f000001:{port}/secret",
+        f"http://localhost:{port}/secret",
+        f"http://[::1]:{port}/secret",
+        "file:///etc/passwd",
+        f"{settings.es_url}/_cat/indices",
+        open_web.url("/moved"),  # redirects to 127.0.0.1
+    ]
+    open_web.set("/moved", b"", status=302, headers={"Location": news_site.url("/secret")})
+    open_web.set("/world/story", ARTICLE.format(title="story"))
+    open_web.set("/feed/", _feed(*unsafe, open_web.url("/world/story")), "application/rss+xml")
+    source = Source(name="web", feeds=[open_web.url("/feed/")], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source])
+
+    assert [i["title"] for i in poll.items] == ["story"]
+    assert news_site.requests == []
+    # One line each: refused by the guard, or (the IPv6 literal, which canonical_url cannot take) skipped as an item.
+    assert "scheme 'file' is not fetched (only http and https)" in poll.log  # feedparser makes it file://etc/passwd
+    for url in (u for u in unsafe[:-1] if not u.startswith("file:")):
+        lines = [line for line in poll.log.splitlines() if url in line]
+        assert len(lines) == 1 and ("refused" in lines[0] or "skipped item" in lines[0]), (url, lines)
+    assert f"refused {news_site.url('/secret')} (redirected from {open_web.url('/moved')}): 127.0.0.1 is a " in poll.log
+    assert poll.report["urls_refused"] + poll.report["items_skipped"] == len(unsafe)
+    assert poll.report["articles_failed"] == 0
+
+
+def test_a_source_on_this_machine_keeps_working_but_never_reaches_the_search_node(
+    settings: Settings, news_site: FixtureSite, open_web: FixtureSite
+) -> None:
+    news_site.set("/world/story", ARTICLE.format(title="story"))
+    open_web.set("/world/elsewhere", ARTICLE.format(title="elsewhere"))
+    links = (news_site.url("/world/story"), f"{settings.es_url}/_search", open_web.url("/world/elsewhere"))
+    news_site.set("/feed/", _feed(*links), "application/rss+xml")
+    source = Source(name="local", feeds=[news_site.url("/feed/")], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source])
+    assert [i["title"] for i in poll.items] == ["story"]  # 127.0.0.2 is another host than the feed's own
+    assert f"refused {settings.es_url}/_search: the search node is never fetched" in poll.log
+    assert poll.report["urls_refused"] == 2
+
+    settings.allow_private_networks = [ip_network("127.0.0.2/32")]
+    news_site.set("/feed/", _feed(*links, news_site.url("/world/next")), "application/rss+xml")
+    poll = crawl(settings, [source])
+    assert [i["title"] for i in poll.items] == ["elsewhere"]
+
+
+def test_through_a_proxy_the_host_as_written_is_judged(settings: Settings, news_site: FixtureSite) -> None:
+    feed = _feed("http://kabar.invalid/world/story", "http://127.1/secret", "http://localhost/secret")
+    news_site.set("http://kabar.invalid/feed/", feed, "application/rss+xml")
+    news_site.set("http://kabar.invalid/world/story", ARTICLE.format(title="story"))
+    news_site.set("http://127.1/secret", ARTICLE.format(title="secret"))
+    source = Source(name="kabar", feeds=["http://kabar.invalid/feed/"], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source], env_extra={"http_proxy": news_site.base, "no_proxy": "127.0.0.1"})
+
+    assert [i["title"] for i in poll.items] == ["story"]
+    assert poll.report["urls_refused"] == 2
+    assert not [r for r in news_site.requests if "secret" in r.path]
