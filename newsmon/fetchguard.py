@@ -15,7 +15,7 @@ import re
 import socket
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv6Address, IPv4Network, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
 
 IPAddress = IPv4Address | IPv6Address

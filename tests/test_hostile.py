@@ -4,15 +4,24 @@ a redirect; malformed items; rate limits. Crawls as in test_crawl (one process p
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from ipaddress import ip_network
 
 import pytest
+import yaml
+from prometheus_client import REGISTRY, generate_latest
 
 from newsmon.config import Settings
+from newsmon.crawler.run import CrawlReport
+from newsmon.scheduler import jobs
 from newsmon.sources.model import InternationalRule, Source
 from tests.support.site import FixtureSite
-from tests.test_crawl import ARTICLE, crawl
+from tests.support.smtp import SmtpServer
+from tests.test_crawl import ARTICLE, crawl, newsmon_env
+from tests.test_service_e2e import PARAGRAPHS, page
 
 
 @pytest.fixture
@@ -94,3 +103,45 @@ def test_through_a_proxy_the_host_as_written_is_judged(settings: Settings, news_
     assert [i["title"] for i in poll.items] == ["story"]
     assert poll.report["urls_refused"] == 2
     assert not [r for r in news_site.requests if "secret" in r.path]
+
+
+def test_crawl_once_skips_a_bad_item_and_refused_urls_and_summarises_them(
+    settings: Settings, news_site: FixtureSite, open_web: FixtureSite, smtp_server: SmtpServer
+) -> None:
+    port = news_site.base.rsplit(":", 1)[1]
+    links = [
+        "http://kabar.example:99999/port-out-of-range",
+        f"http://localhost:{port}/secret",
+        f"{settings.es_url}/_cluster/settings",
+        open_web.url("/world/story"),
+    ]
+    open_web.set("/feed/", _feed(*links), "application/rss+xml")
+    open_web.set("/world/story", page("Jepang bantu nelayan korban badai", PARAGRAPHS))
+    news_site.set("/secret", "secret")
+    feeds = [open_web.url("/feed/")]
+    config = {"sources": [{"name": "web", "feeds": feeds, "international": {"all_items": True}}]}
+    settings.config.write_text(yaml.safe_dump(config))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}, **newsmon_env(settings)}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsmon", "crawl", "--once"], env=env, capture_output=True, text=True, timeout=180
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 unreadable (skipped)" in done.stdout
+    assert "refused: 2 URL(s)" in done.stdout
+    assert "articles: 1 fetched, 1 indexed" in done.stdout
+    assert "kabar.example:99999/port-out-of-range" in done.stderr and news_site.requests == []
+
+
+def test_skipped_items_and_refused_urls_are_counted_on_metrics() -> None:
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    before = value("newsmon_feed_items_skipped_total"), value("newsmon_urls_refused_total")
+    jobs.record(CrawlReport(items_skipped=2, urls_refused=3))
+    text = generate_latest().decode()  # what /metrics serves
+    assert (value("newsmon_feed_items_skipped_total"), value("newsmon_urls_refused_total")) == (
+        before[0] + 2,
+        before[1] + 3,
+    )
+    assert "# HELP newsmon_urls_refused_total" in text
