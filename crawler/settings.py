@@ -21,7 +21,8 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-# Limits: a page or feed over 5 MB is dropped (and logged with its URL); nothing waits forever.
+# Limits: a feed over 5 MB is dropped while downloading (and logged with its URL), an article page over
+# cleaning.gate.MAX_PAGE_BYTES (3 MB, set per request by the spider) too; nothing waits forever.
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 20

@@ -18,7 +18,7 @@ from newsmon.config import Settings
 from newsmon.crawler.run import CrawlReport
 from newsmon.scheduler import jobs
 from newsmon.sources.model import InternationalRule, Source
-from tests.support.site import FixtureSite
+from tests.support.site import FIXTURES, FixtureSite
 from tests.support.smtp import SmtpServer
 from tests.test_crawl import ARTICLE, crawl, newsmon_env
 from tests.test_service_e2e import PARAGRAPHS, page
@@ -145,3 +145,50 @@ def test_skipped_items_and_refused_urls_are_counted_on_metrics() -> None:
         before[1] + 3,
     )
     assert "# HELP newsmon_urls_refused_total" in text
+
+
+# -- responses: charsets and content types, through the real cleaner ------------------------------------------
+def _served_variants(site: FixtureSite) -> dict[str, str]:
+    """english-world.html (its author made "Zoë", its quotes curly) served in five odd ways: path -> URL."""
+    text = (FIXTURES / "pages/english-world.html").read_text(encoding="utf-8").replace("Daniel Hart", "Zoë Hart")
+    text = text.replace("&quot;We can make up a day", "\u201cWe can make up a day").replace(
+        " a week,&quot;", " a week,\u201d"
+    )
+    bare = text.replace('<meta charset="utf-8">', "")
+    site.set("/world/cp1252-undeclared/", bare.encode("cp1252"), "text/html")
+    site.set("/world/cp1252-as-latin1/", bare.encode("cp1252"), "text/html; charset=iso-8859-1")
+    site.set("/world/utf16-bom/", "\ufeff".encode("utf-16-le") + bare.encode("utf-16-le"), "text/html")
+    site.set("/world/octet-stream/", text.encode("utf-8"), "application/octet-stream")
+    site.set("/world/no-type/", text.encode("utf-8"), "")
+    return {path: site.url(path) for path in site.routes}
+
+
+def test_pages_are_decoded_as_a_browser_would_and_judged_by_their_bytes(
+    settings: Settings, news_site: FixtureSite
+) -> None:
+    urls = _served_variants(news_site)
+    news_site.set("/feed/", _feed(*urls.values()), "application/rss+xml")
+    source = Source(name="harbour", feeds=[news_site.url("/feed/")], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source], NEWSMON_CLEANER="newsmon.cleaning.clean")
+
+    by_url = {item["url"]: item for item in poll.items}
+    assert sorted(by_url) == sorted(urls.values()), poll.report["rejected"]
+    for item in by_url.values():
+        assert item["authors"] == ["Zoë Hart"], item["url"]
+        assert "\u201cWe can make up a day, sometimes two, but not a week,\u201d" in item["body"], item["url"]
+        assert "\ufffd" not in item["body"]
+
+
+def test_an_article_page_over_the_cap_is_cut_off_while_downloading(settings: Settings, news_site: FixtureSite) -> None:
+    news_site.set("/world/huge", b"<html><body><article><h1>huge</h1>" + b"<p>x</p>" * 500_000 + b"</article>")
+    news_site.set("/world/story", ARTICLE.format(title="story"))
+    news_site.set("/feed/", _feed(news_site.url("/world/huge"), news_site.url("/world/story")), "application/rss+xml")
+    source = Source(name="big", feeds=[news_site.url("/feed/")], international=InternationalRule(all_items=True))
+
+    poll = crawl(settings, [source])
+
+    assert [i["title"] for i in poll.items] == ["story"]
+    assert poll.report["articles_failed"] == 1
+    assert f"article {news_site.url('/world/huge')} failed" in poll.log
+    assert "larger than download max size (3145728)" in poll.log

@@ -25,6 +25,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
+from newsmon.cleaning.gate import MAX_PAGE_BYTES
 from newsmon.crawler.middlewares import RefusedURL
 from newsmon.feeds.international import is_international
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
@@ -123,7 +124,7 @@ class NewsSpider(scrapy.Spider):
                     url,
                     callback=self.parse_article,
                     errback=self.article_failed,
-                    meta={"listed_by": state},
+                    meta={"listed_by": state, "download_maxsize": MAX_PAGE_BYTES},  # cut off while downloading
                     cb_kwargs={"source": source, "entry": entry},
                 )
             except Exception as error:  # one unusual item must not stop the rest of its feed
