@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from ipaddress import ip_address
 from urllib.request import getproxies, proxy_bypass
 
 from scrapy import Request
@@ -15,7 +14,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from newsmon.config import Settings
-from newsmon.fetchguard import Endpoint, FetchPolicy, IPAddress, literal_address
+from newsmon.fetchguard import Endpoint, FetchPolicy, IPAddress, addresses_of, literal_address
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +81,7 @@ class FetchGuardMiddleware:
     async def _make_policy(self) -> FetchPolicy:
         node = Endpoint.of(self.settings.es_url)
         addresses = await self._resolve(node.host, node.port)
-        self.policy = FetchPolicy(
-            allowed_networks=tuple(self.settings.allow_private_networks),
-            protected=(node,),
-            protected_addresses=frozenset((a, node.port) for a in addresses),
-        )
+        self.policy = FetchPolicy.of(self.settings.allow_private_networks, self.settings.es_url, addresses)
         return self.policy
 
     def _proxied(self, request: Request) -> bool:
@@ -109,7 +104,7 @@ class FetchGuardMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except (OSError, UnicodeError):
                 infos = []
-            self.resolved[key] = [ip_address(info[4][0].split("%")[0]) for info in infos]
+            self.resolved[key] = addresses_of(infos)
         return self.resolved[key]
 
 

@@ -6,7 +6,8 @@ resolver accepts (`127.1`, `2130706433`, `0x7f000001`, `[::1]`, `localhost`). Tw
 a feed on a private network may be fetched, and so may every URL on its own host ("a source may fetch within its
 own host"), and the networks in NEWSMON_ALLOW_PRIVATE_NETWORKS are allowed for every source.
 
-Pure: addresses are passed in; resolving them is the caller's business (crawler.middlewares, sources.resolve).
+The rule is pure: addresses are passed in. `resolve` is the blocking lookup for the CLI's discovery; the crawler
+resolves on its event loop (crawler.middlewares).
 """
 
 from __future__ import annotations
@@ -40,6 +41,24 @@ def literal_address(host: str) -> IPAddress | None:
         return IPv4Address(socket.inet_aton(host))
     except OSError:
         return None
+
+
+def addresses_of(infos: list[tuple]) -> list[IPAddress]:
+    """The addresses in getaddrinfo's answer (without IPv6 scope ids)."""
+    return [ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def resolve(url: str) -> list[IPAddress]:
+    """What the URL's host resolves to, as the connection would (blocking getaddrinfo); [] when it does not."""
+    endpoint = Endpoint.of(url)
+    if not endpoint.host:
+        return []
+    if (literal := literal_address(endpoint.host)) is not None:
+        return [literal]
+    try:
+        return addresses_of(socket.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM))
+    except (OSError, UnicodeError):
+        return []
 
 
 def is_public(address: IPAddress) -> bool:
@@ -79,6 +98,12 @@ class FetchPolicy:
     allowed_networks: tuple[IPNetwork, ...] = ()
     protected: tuple[Endpoint, ...] = ()
     protected_addresses: frozenset[tuple[IPAddress, int]] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, allowed: list[IPNetwork], search_node_url: str, search_node_addresses: list[IPAddress]) -> FetchPolicy:
+        """The policy of an installation: NEWSMON_ALLOW_PRIVATE_NETWORKS and its search node (NEWSMON_ES_URL)."""
+        node = Endpoint.of(search_node_url)
+        return cls(tuple(allowed), (node,), frozenset((a, node.port) for a in search_node_addresses))
 
     def refusal(
         self,

@@ -13,6 +13,7 @@ from rich.table import Table
 from newsmon.cli import context
 from newsmon.durations import parse_duration
 from newsmon.feeds.state import FeedState
+from newsmon.fetchguard import FetchPolicy, resolve
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.sources.model import InternationalRule, Source
@@ -75,7 +76,11 @@ def add(
             "say which items are international: --international-category, --international-path or --all-international"
         )
     try:
-        feeds = find_feeds(url, user_agent=context.settings().user_agent, timeout=timeout, categories=rule.categories)
+        settings = context.settings()
+        policy = FetchPolicy.of(settings.allow_private_networks, settings.es_url, resolve(settings.es_url))
+        feeds = find_feeds(
+            url, user_agent=settings.user_agent, timeout=timeout, categories=rule.categories, policy=policy
+        )
         source = Source(
             name=name,
             homepage=None if feeds == [url] else url,
