@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import ClassVar
 from urllib.request import getproxies, proxy_bypass
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -111,3 +116,66 @@ class FetchGuardMiddleware:
 def _host_port(url: str) -> tuple[str, int]:
     endpoint = Endpoint.of(url)
     return endpoint.host, endpoint.port
+
+
+class RateLimited(IgnoreRequest):
+    """The host asked newsmon to wait (HTTP 429 / Retry-After) longer than a crawl waits; fetched next poll."""
+
+
+class RetryAfterMiddleware:
+    """Honour HTTP 429 and Retry-After per host: wait (up to RETRY_AFTER_MAX_WAIT seconds) and retry once, else
+    hold every request to that host until the time is up and raise RateLimited for it.
+
+    The pauses are kept for the process, so `newsmon run` respects them across crawls. Feeds keep their own 429
+    handling (the feed state backs off); their Retry-After still pauses the host's articles.
+    """
+
+    paused: ClassVar[dict[str, float]] = {}  # host -> time.monotonic() when it may be asked again; for the process
+
+    def __init__(self, max_wait: float, stats: StatsCollector) -> None:
+        self.max_wait = max_wait
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler.settings.getfloat("RETRY_AFTER_MAX_WAIT"), crawler.stats)
+
+    async def process_request(self, request: Request) -> None:
+        host = urlparse_cached(request).netloc
+        wait = self.paused.get(host, 0) - time.monotonic()
+        if wait <= 0:
+            return
+        if wait > self.max_wait:
+            raise RateLimited(f"{host} asked to wait {wait:.0f}s more (HTTP 429 / Retry-After)")
+        await asyncio.sleep(wait)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        delay = retry_after(response)
+        if response.status != 429 and not (response.status == 503 and delay is not None):
+            return response
+        wait = (delay or timedelta(seconds=self.max_wait)).total_seconds()
+        host = urlparse_cached(request).netloc
+        self.paused[host] = max(self.paused.get(host, 0), time.monotonic() + wait)
+        log.warning("%s: HTTP %s: pausing %s for %.0fs", request.url, response.status, host, wait)
+        self.stats.inc_value("newsmon/rate_limited")
+        if response.status in request.meta.get("handle_httpstatus_list", ()):
+            return response  # the callback handles it (feeds)
+        if wait <= self.max_wait and not request.meta.get("retried_after"):
+            retry = request.replace(dont_filter=True)
+            retry.meta["retried_after"] = True
+            return retry  # process_request holds it until the pause is over
+        raise RateLimited(f"{host} asked to wait {wait:.0f}s (HTTP {response.status})")
+
+
+def retry_after(response: Response) -> timedelta | None:
+    """The Retry-After header (seconds or an HTTP date) as a duration; None when absent or unreadable."""
+    value = response.headers.get("Retry-After")
+    text = value.decode("latin-1").strip() if value else ""
+    if not text:
+        return None
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    try:
+        return max(timedelta(0), parsedate_to_datetime(text) - datetime.now(UTC))
+    except (TypeError, ValueError):
+        return None

@@ -42,6 +42,7 @@ class CrawlReport:
     articles_fetched: int = 0
     articles_rejected: int = 0
     articles_failed: int = 0
+    articles_deferred: int = 0  # the host sent 429 / Retry-After: fetched on a later poll, not a failure
     urls_refused: int = 0  # by the fetch guard (crawler.middlewares), each logged with its reason
     articles_indexed: int = 0  # new or materially changed, as announced by the index pipeline
     rejected: dict[str, int] = field(default_factory=dict)  # rejection reason (without details) -> count

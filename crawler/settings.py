@@ -29,12 +29,14 @@ DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: RetryAfterMiddleware and the feed state
+RETRY_AFTER_MAX_WAIT = 30  # seconds a crawl waits for a host that sent 429 / Retry-After; longer: next poll
 
 # The fetch guard checks every request (redirects and robots.txt included) before RobotsTxtMiddleware (100) asks
 # a host for its robots.txt; conditional GET for feeds (ETag / Last-Modified from the stored feed state).
 DOWNLOADER_MIDDLEWARES = {
     "newsmon.crawler.middlewares.FetchGuardMiddleware": 90,
+    "newsmon.crawler.middlewares.RetryAfterMiddleware": 95,
     "newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550,
 }
 

@@ -46,7 +46,8 @@ class CycleSummary:
             f"  items: {c.items_known} already indexed, {c.items_not_international} not international, "
             f"{c.items_too_old} too old, {c.items_skipped} unreadable (skipped)",
             f"  articles: {c.articles_fetched} fetched, {c.articles_indexed} indexed (new or updated), "
-            f"{c.articles_rejected} skipped, {c.articles_failed} failed to download",
+            f"{c.articles_rejected} skipped, {c.articles_failed} failed to download, "
+            f"{c.articles_deferred} deferred (the site asked to wait)",
         ]
         if c.urls_refused:
             lines.append(f"  refused: {c.urls_refused} URL(s) pointing at this machine or a private network (logged)")

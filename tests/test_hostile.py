@@ -192,3 +192,37 @@ def test_an_article_page_over_the_cap_is_cut_off_while_downloading(settings: Set
     assert poll.report["articles_failed"] == 1
     assert f"article {news_site.url('/world/huge')} failed" in poll.log
     assert "larger than download max size (3145728)" in poll.log
+
+
+# -- rate limits on article pages ----------------------------------------------------------------------------------
+def _busy_site(site: FixtureSite, wait: str) -> Source:
+    """Two calm articles and a busy one (last in the feed: requested first, Scrapy's queue is LIFO) that answers 429
+    once."""
+    site.set("/world/calm-1", ARTICLE.format(title="calm-1"))
+    site.set("/world/calm-2", ARTICLE.format(title="calm-2"))
+    busy = site.set("/world/busy", ARTICLE.format(title="busy"))
+    site.set("/world/busy", b"slow down", "text/plain", status=429, headers={"Retry-After": wait}, then=busy)
+    links = (site.url("/world/calm-1"), site.url("/world/calm-2"), site.url("/world/busy"))
+    site.set("/feed/", _feed(*links), "application/rss+xml")
+    return Source(name="busy", feeds=[site.url("/feed/")], international=InternationalRule(all_items=True))
+
+
+def test_a_short_retry_after_on_an_article_is_waited_for_and_the_page_fetched(
+    settings: Settings, news_site: FixtureSite
+) -> None:
+    poll = crawl(settings, [_busy_site(news_site, "1")])
+    assert sorted(i["title"] for i in poll.items) == ["busy", "calm-1", "calm-2"]
+    assert [r.status for r in news_site.requested("/world/busy")] == [429, 200]
+    assert poll.report["articles_failed"] == 0
+
+
+def test_a_long_retry_after_holds_the_host_until_a_later_poll_and_is_no_failure(
+    settings: Settings, news_site: FixtureSite
+) -> None:
+    source = _busy_site(news_site, "3600")
+    # One request at a time: requests reach the downloader middlewares after the 429, and those are held.
+    poll = crawl(settings, [source], CONCURRENT_REQUESTS=1)
+    assert poll.items == [] and poll.report["articles_failed"] == 0
+    assert poll.report["articles_deferred"] == 3
+    assert news_site.requested("/world/calm-1") == [] and news_site.requested("/world/calm-2") == []
+    assert f"{news_site.url('/world/busy')}: HTTP 429: pausing" in poll.log

@@ -11,8 +11,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -26,7 +25,7 @@ from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
 from newsmon.cleaning.gate import MAX_PAGE_BYTES
-from newsmon.crawler.middlewares import RefusedURL
+from newsmon.crawler.middlewares import RateLimited, RefusedURL, retry_after
 from newsmon.feeds.international import is_international
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
@@ -169,8 +168,8 @@ class NewsSpider(scrapy.Spider):
         self._count("feed_errors")
         if not logged:
             log.error("feed %s failed: %s", state.url, reason)
-        retry_after = _retry_after(response) if response is not None else None
-        state.failed(source, datetime.now(UTC), reason, retry_after=retry_after, **kw)
+        wait = retry_after(response) if response is not None else None
+        state.failed(source, datetime.now(UTC), reason, retry_after=wait, **kw)
 
     # -- articles ------------------------------------------------------------------------------------
     async def parse_article(self, response: Response, source: Source, entry: FeedEntry) -> AsyncIterator[Article]:
@@ -203,6 +202,10 @@ class NewsSpider(scrapy.Spider):
         if failure.check(RefusedURL):
             return  # logged and counted by the guard; fetching it again would be refused again
         request = failure.request
+        if failure.check(RateLimited):  # not a failure: the host asked to wait; the next poll fetches it
+            self._count("articles_deferred")
+            request.meta["listed_by"].article_failed(datetime.now(UTC), f"{request.url}: {failure.getErrorMessage()}")
+            return
         self._count("articles_failed")
         reason = f"{request.url}: {self._describe(failure)}"
         log.error("article %s failed: %s", request.url, reason)
@@ -243,15 +246,3 @@ def _needs_fetch(entry: FeedEntry, indexed: dict | None) -> bool:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = _header(response, "Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        return max(timedelta(0), parsedate_to_datetime(value) - datetime.now(UTC))
-    except (TypeError, ValueError):
-        return None

@@ -36,6 +36,7 @@ class Route:
     conditional: bool = True  # answer If-None-Match / If-Modified-Since with 304
     etag: str | None = None  # fixed validator; default: a hash of the body (a server that "lies" sets this)
     last_modified: str | None = None
+    then: Route | None = None  # served from the second request on (e.g. a 429 first, the page after)
 
 
 @dataclass
@@ -118,6 +119,8 @@ class FixtureSite:
                     route = site.routes.get(path) or site.routes.get(path.split("?", 1)[0])
                     record = Request(self.command, path, dict(self.headers.items()))
                     site.requests.append(record)
+                    if route is not None and route.then is not None:
+                        site.routes[path] = route.then
                 if route is None:
                     route = Route(b"not found", "text/plain", status=404)
                 if route.hang:
