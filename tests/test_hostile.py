@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from ipaddress import ip_network
 
 import pytest
-import yaml
 from prometheus_client import REGISTRY, generate_latest
 
-from newsmon.config import Settings
+from newsmon.config import FileConfig, Settings, save_file
 from newsmon.crawler.run import CrawlReport
 from newsmon.scheduler import jobs
 from newsmon.sources.model import InternationalRule, Source
@@ -118,13 +117,11 @@ def test_crawl_once_skips_a_bad_item_and_refused_urls_and_summarises_them(
     open_web.set("/feed/", _feed(*links), "application/rss+xml")
     open_web.set("/world/story", page("Jepang bantu nelayan korban badai", PARAGRAPHS))
     news_site.set("/secret", "secret")
-    feeds = [open_web.url("/feed/")]
-    config = {"sources": [{"name": "web", "feeds": feeds, "international": {"all_items": True}}]}
-    settings.config.write_text(yaml.safe_dump(config))
+    source = Source(name="web", feeds=[open_web.url("/feed/")], international=InternationalRule(all_items=True))
+    save_file(settings.config, FileConfig(sources=[source]))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}, **newsmon_env(settings)}
-    done = subprocess.run(
-        [sys.executable, "-m", "newsmon", "crawl", "--once"], env=env, capture_output=True, text=True, timeout=180
-    )
+    command = [sys.executable, "-m", "newsmon", "crawl", "--once"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
 
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 unreadable (skipped)" in done.stdout
