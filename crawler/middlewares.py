@@ -55,7 +55,7 @@ class FetchGuardMiddleware:
         self.stats = stats
         self.proxies = proxies
         self.policy: FetchPolicy | None = None
-        self.resolved: dict[tuple[str, int], list[IPAddress]] = {}
+        self.resolved: dict[Endpoint, list[IPAddress]] = {}
         self.allowed_hosts: set[Endpoint] = set()
 
     @classmethod
@@ -71,8 +71,8 @@ class FetchGuardMiddleware:
         if origin is None and target in self.allowed_hosts:
             return
         direct = not self._proxied(request)
-        addresses = await self._resolve(target.host, target.port) if direct and target.host else None
-        origin_addresses = await self._resolve(*_host_port(origin)) if direct and origin else []
+        addresses = await self._resolve(target) if direct else None
+        origin_addresses = await self._resolve(Endpoint.of(origin)) if direct and origin else []
         reason = policy.refusal(request.url, origin=origin, addresses=addresses, origin_addresses=origin_addresses)
         if reason is None:
             self.allowed_hosts.add(target)
@@ -84,8 +84,7 @@ class FetchGuardMiddleware:
         raise RefusedURL(reason)
 
     async def _make_policy(self) -> FetchPolicy:
-        node = Endpoint.of(self.settings.es_url)
-        addresses = await self._resolve(node.host, node.port)
+        addresses = await self._resolve(Endpoint.of(self.settings.es_url))
         self.policy = FetchPolicy.of(self.settings.allow_private_networks, self.settings.es_url, addresses)
         return self.policy
 
@@ -96,26 +95,21 @@ class FetchGuardMiddleware:
         parsed = urlparse_cached(request)
         return parsed.scheme in self.proxies and not (parsed.hostname and proxy_bypass(parsed.hostname))
 
-    async def _resolve(self, host: str, port: int) -> list[IPAddress]:
-        """What the download handler will connect to (the same getaddrinfo); a name that does not resolve is
-        left for the download to fail on."""
-        if not host:
+    async def _resolve(self, endpoint: Endpoint) -> list[IPAddress]:
+        """What the download handler will connect to (the same getaddrinfo, once per crawl); a name that does not
+        resolve is left for the download to fail on."""
+        if not endpoint.host:
             return []
-        if (literal := literal_address(host)) is not None:
+        if (literal := literal_address(endpoint.host)) is not None:
             return [literal]
-        key = (host, port)
-        if key not in self.resolved:
+        if endpoint not in self.resolved:
+            loop = asyncio.get_running_loop()
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = await loop.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM)
             except (OSError, UnicodeError):
                 infos = []
-            self.resolved[key] = addresses_of(infos)
-        return self.resolved[key]
-
-
-def _host_port(url: str) -> tuple[str, int]:
-    endpoint = Endpoint.of(url)
-    return endpoint.host, endpoint.port
+            self.resolved[endpoint] = addresses_of(infos)
+        return self.resolved[endpoint]
 
 
 class RateLimited(IgnoreRequest):
