@@ -121,7 +121,7 @@ class RetryAfterMiddleware:
     hold every request to that host until the time is up and raise RateLimited for it.
 
     The pauses are kept for the process, so `newsmon run` respects them across crawls. Feeds keep their own 429
-    handling (the feed state backs off); their Retry-After still pauses the host's articles.
+    handling (the feed state backs off, see FeedState.failed) and pause nothing else.
     """
 
     paused: ClassVar[dict[str, float]] = {}  # host -> time.monotonic() when it may be asked again; for the process
@@ -147,13 +147,13 @@ class RetryAfterMiddleware:
         delay = retry_after(response)
         if response.status != 429 and not (response.status == 503 and delay is not None):
             return response
+        if response.status in request.meta.get("handle_httpstatus_list", ()):
+            return response  # the callback handles it: a feed's state backs off on its own
         wait = (delay or timedelta(seconds=self.max_wait)).total_seconds()
         host = urlparse_cached(request).netloc
         self.paused[host] = max(self.paused.get(host, 0), time.monotonic() + wait)
         log.warning("%s: HTTP %s: pausing %s for %.0fs", request.url, response.status, host, wait)
         self.stats.inc_value("newsmon/rate_limited")
-        if response.status in request.meta.get("handle_httpstatus_list", ()):
-            return response  # the callback handles it (feeds)
         if wait <= self.max_wait and not request.meta.get("retried_after"):
             retry = request.replace(dont_filter=True)
             retry.meta["retried_after"] = True
