@@ -138,5 +138,7 @@ def test_discovery_refuses_feeds_a_public_page_announces_on_this_machine(
         run(cli, "source", "add", "moved", public.url("/moved/"), "--all-international", code=1)
     finally:
         public.stop()
+    output = run(cli, "source", "add", "node", f"{settings.es_url}/_search", "--all-international", code=1)
+    assert "the search node is never fetched" in output
     assert load_file(settings.config).sources == []
     assert news_site.requests == []

@@ -57,30 +57,33 @@ class _Fetcher:
             log.warning("refused %s: %s", url, reason)
         return reason
 
-    def get(self, url: str, limit: int = MAX_BYTES) -> tuple[bytes, str | None]:
-        if reason := self.refusal(url):
-            raise _Refused(reason)
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
-        with self.opener.open(request, timeout=self.timeout) as response:
-            return response.read(limit + 1), response.headers.get("Content-Type")
-
     def allowed_by_robots(self, url: str) -> bool:
+        """robots.txt of url's site (fetched once; the site was already let through by the guard) allows url."""
         site = urljoin(url, "/")
         if site not in self.robots:
             try:
-                body, _ = self.get(urljoin(site, "/robots.txt"), limit=512 * 1024)
+                body, _ = self.download(urljoin(site, "/robots.txt"), limit=512 * 1024)
                 self.robots[site] = Protego.parse(body.decode("utf-8", "replace"))
             except (urllib.error.URLError, TimeoutError, ValueError, OSError):
                 self.robots[site] = None  # no robots.txt (or none readable): everything is allowed, as in Scrapy
         parser = self.robots[site]
         return parser is None or parser.can_fetch(url, self.user_agent)
 
+    def download(self, url: str, limit: int = MAX_BYTES) -> tuple[bytes, str | None]:
+        """GET url, checked already (redirects are checked on the way); raises on network errors and refusals."""
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
+        with self.opener.open(request, timeout=self.timeout) as response:
+            return response.read(limit + 1), response.headers.get("Content-Type")
+
     def fetch(self, url: str) -> tuple[bytes, str | None] | None:
+        """The body and Content-Type of url, or None (logged) when refused, disallowed or failed."""
+        if self.refusal(url):
+            return None
         if not self.allowed_by_robots(url):
             log.info("%s: disallowed by robots.txt", url)
             return None
         try:
-            return self.get(url)
+            return self.download(url)
         except (urllib.error.URLError, TimeoutError, ValueError, OSError) as error:
             log.info("%s: %s", url, getattr(error, "reason", error))
             return None
@@ -106,6 +109,8 @@ def find_feeds(
 ) -> list[str]:
     """[url] when it is a feed; else the feeds its page announces; else the WordPress feeds that answer."""
     fetcher = _Fetcher(url, user_agent, timeout, policy or FetchPolicy())
+    if reason := fetcher.refusal(url):
+        raise NoFeedFound(f"{url}: refused: {reason}")
     if not fetcher.allowed_by_robots(url):
         raise NoFeedFound(f"{url}: disallowed by the site's robots.txt")
     page = fetcher.fetch(url)
