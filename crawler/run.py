@@ -38,11 +38,14 @@ class CrawlReport:
     items_not_international: int = 0  # feed items a source's rule leaves out (not fetched)
     items_too_old: int = 0
     items_known: int = 0
+    items_skipped: int = 0  # unreadable feed items, each logged with its feed; the rest of the feed goes on
     articles_requested: int = 0
     articles_fetched: int = 0
     articles_rejected: int = 0
     articles_domestic: int = 0  # pages of auto sources decided domestic (not indexed, not fetched again)
     articles_failed: int = 0
+    articles_deferred: int = 0  # the host sent 429 / Retry-After: fetched on a later poll, not a failure
+    urls_refused: int = 0  # by the fetch guard (crawler.middlewares), each logged with its reason
     articles_indexed: int = 0  # new or materially changed, as announced by the index pipeline
     rejected: dict[str, int] = field(default_factory=dict)  # rejection reason (without details) -> count
 

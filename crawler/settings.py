@@ -21,17 +21,24 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-# Limits: a page or feed over 5 MB is dropped (and logged with its URL); nothing waits forever.
+# Limits: a feed over 5 MB is dropped while downloading (and logged with its URL), an article page over
+# cleaning.gate.MAX_PAGE_BYTES (3 MB, set per request by the spider) too; nothing waits forever.
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: RetryAfterMiddleware and the feed state
+RETRY_AFTER_MAX_WAIT = 30  # seconds a crawl waits for a host that sent 429 / Retry-After; longer: next poll
 
-# Conditional GET for feeds (ETag / Last-Modified from the stored feed state).
-DOWNLOADER_MIDDLEWARES = {"newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550}
+# The fetch guard checks every request (redirects and robots.txt included) before RobotsTxtMiddleware (100) asks
+# a host for its robots.txt; conditional GET for feeds (ETag / Last-Modified from the stored feed state).
+DOWNLOADER_MIDDLEWARES = {
+    "newsmon.crawler.middlewares.FetchGuardMiddleware": 90,
+    "newsmon.crawler.middlewares.RetryAfterMiddleware": 95,
+    "newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550,
+}
 
 # http_proxy / https_proxy / no_proxy from the environment.
 HTTPPROXY_ENABLED = True

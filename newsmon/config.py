@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
 from newsmon.sources.model import Source, country_code
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     def _check_home_country(cls, value: str) -> str:
         return country_code(value)
 
+    # Private ranges any source may fetch from (comma-separated CIDRs); see newsmon.fetchguard.
+    allow_private_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
+
     @field_validator("es_url")
     @classmethod
     def _check_es_url(cls, value: str) -> str:
@@ -107,6 +111,13 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL, e.g. https://newsmon.example.org")
         return value.rstrip("/")
+
+    @field_validator("allow_private_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("index_prefix")
     @classmethod

@@ -44,11 +44,13 @@ class CycleSummary:
             f"crawled {len(self.sources)} source(s) in {elapsed.total_seconds():.1f} s",
             f"  feeds: {c.feeds_polled} polled, {c.feeds_unchanged} unchanged, {c.feed_errors} failed",
             f"  items: {c.items_known} already indexed or decided, {c.items_not_international} not international, "
-            f"{c.items_too_old} too old",
+            f"{c.items_too_old} too old, {c.items_skipped} unreadable (skipped)",
             f"  articles: {c.articles_fetched} fetched, {c.articles_indexed} indexed (new or updated), "
             f"{c.articles_domestic} domestic (not indexed), {c.articles_rejected} skipped, "
-            f"{c.articles_failed} failed to download",
+            f"{c.articles_failed} failed to download, {c.articles_deferred} deferred (the site asked to wait)",
         ]
+        if c.urls_refused:
+            lines.append(f"  refused: {c.urls_refused} URL(s) pointing at this machine or a private network (logged)")
         lines += [f"    skipped: {reason} x{count}" for reason, count in sorted(c.rejected.items())]
         lines.append(f"  alerts: {self.delivery.emails_sent} email(s) sent, {self.delivery.alerts_failed} failed")
         if self.spooled:

@@ -84,6 +84,8 @@ def record(report: CrawlReport) -> None:
     metrics.FEED_ERRORS.inc(report.feed_errors)
     metrics.ARTICLES_FETCHED.inc(report.articles_fetched)
     metrics.ARTICLES_INDEXED.inc(report.articles_indexed)
+    metrics.FEED_ITEMS_SKIPPED.inc(report.items_skipped)
+    metrics.URLS_REFUSED.inc(report.urls_refused)
     for reason, count in report.rejected.items():
         metrics.ARTICLES_SKIPPED.labels(reason=reason).inc(count)
     metrics.ARTICLES_SKIPPED.labels(reason="domestic").inc(report.articles_domestic)  # decided by `auto`

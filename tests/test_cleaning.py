@@ -138,7 +138,8 @@ def test_short_page_is_rejected_as_too_little_text() -> None:
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", None, "PDF"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "PNG"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", None, "JPEG"),
-        (b"<html><body><p>teks</p></body></html>", {"Content-Type": "application/pdf"}, "Content-Type application/pdf"),
+        (b'{"cluster_name": "newsmon"}', {"Content-Type": "application/json"}, "not HTML: no HTML markup"),
+        (b"plain words, no markup", {}, "not HTML: no HTML markup (Content-Type none)"),
         (bytes(range(256)) * 400, None, "undecodable"),
         (
             b"<html>" + b"\xc3\x28\xa0\xa1" * 20000 + b"</html>",

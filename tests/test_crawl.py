@@ -75,6 +75,8 @@ def newsmon_env(settings: Settings) -> dict[str, str]:
     for name in Settings.model_fields:
         value = getattr(settings, name)
         value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
         if value is not None:
             env[f"NEWSMON_{name.upper()}"] = str(value)
     return env

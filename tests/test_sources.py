@@ -14,7 +14,7 @@ from newsmon.feeds.state import FeedState
 from newsmon.index import feedstate
 from newsmon.index.client import make_client
 from newsmon.sources.store import default_sources
-from tests.support.site import FixtureSite
+from tests.support.site import FIXTURES, FixtureSite
 from tests.test_crawl import newsmon_env
 
 
@@ -144,3 +144,37 @@ def test_add_refuses_a_local_file_and_a_broken_path_pattern(cli: CliRunner, sett
     output = run(cli, "source", "add", "bad", "https://kabar.example/feed/", "--international-path", "(", code=1)
     assert "is not a regular expression" in output
     assert load_file(settings.config).sources == []
+
+
+def test_discovery_obeys_robots_txt(cli: CliRunner, settings: Settings, news_site: FixtureSite) -> None:
+    news_site.set("/robots.txt", "User-agent: *\nDisallow: /private/\nDisallow: /category/\n", "text/plain")
+    news_site.set_file("/private/", "sites/pages/home.html")
+    output = run(cli, "source", "add", "hidden", news_site.url("/private/"), "--all-international", code=1)
+    assert "disallowed by the site's robots.txt" in output
+    news_site.set_file("/", "sites/pages/wordpress-home.html")
+    news_site.set_file("/category/internasional/feed/", "sites/mixed/feed.xml")
+    news_site.set_file("/feed/", "sites/mixed/feed.xml")
+    run(cli, "source", "add", "blog", news_site.url("/"), "--international-category", "Internasional")
+    assert load_file(settings.config).source("blog").feeds == [news_site.url("/feed/")]
+    assert not news_site.requested("/private/") and not news_site.requested("/category/internasional/feed/")
+    assert len(news_site.requested("/robots.txt")) == 2  # once per discovery
+
+
+def test_discovery_refuses_feeds_a_public_page_announces_on_this_machine(
+    cli: CliRunner, settings: Settings, news_site: FixtureSite
+) -> None:
+    public = FixtureSite("127.0.0.2").start()  # for the guard another host than the feeds' 127.0.0.1
+    try:
+        home = (FIXTURES / "sites/pages/home.html").read_text().replace("{BASE}", news_site.base)
+        public.set("/", home.replace('href="/feed/"', f'href="{news_site.url("/feed/")}"'))
+        public.set("/moved/", b"", status=301, headers={"Location": news_site.url("/feed/")})
+        news_site.set_file("/feed/", "sites/mixed/feed.xml")
+        news_site.set_file("/dunia.atom", "sites/feeds/world.atom")
+        run(cli, "source", "add", "web", public.url("/"), "--all-international", code=1)
+        run(cli, "source", "add", "moved", public.url("/moved/"), "--all-international", code=1)
+    finally:
+        public.stop()
+    output = run(cli, "source", "add", "node", f"{settings.es_url}/_search", "--all-international", code=1)
+    assert "the search node is never fetched" in output
+    assert load_file(settings.config).sources == []
+    assert news_site.requests == []

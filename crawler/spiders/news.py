@@ -15,8 +15,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -29,7 +28,9 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
+from newsmon.cleaning.gate import MAX_PAGE_BYTES
 from newsmon.cleaning.normalise import comparable
+from newsmon.crawler.middlewares import RateLimited, RefusedURL, retry_after
 from newsmon.feeds.international import PageSignals, decide, rule_reason, section_key
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
@@ -117,9 +118,14 @@ class NewsSpider(scrapy.Spider):
         except FeedError as error:
             self._feed_error(state, source, str(error), response)
             return
+        except Exception as error:  # a parser bug must cost one feed, not the crawl
+            log.exception("parsing feed %s crashed", response.url)
+            self._feed_error(state, source, f"{response.url}: parser crashed: {error.__class__.__name__}", response)
+            return
         if parsed.warning:
             log.warning(parsed.warning)
-        wanted = self._wanted_entries(source, parsed.entries, now)
+        self._count("items_skipped", parsed.skipped)
+        wanted = self._wanted_entries(state, source, parsed.entries, now)
         known = await asyncio.to_thread(self.lookup, list(wanted))
         decided: dict[str, dict] = {}
         if source.international.decides_pages and self.decided:
@@ -133,48 +139,64 @@ class NewsSpider(scrapy.Spider):
         state.succeeded(source, now, new_items=len(fresh), items_seen=len(parsed.entries), ttl=parsed.ttl)
         self._count("items_known", len(wanted) - len(fresh))
         for url, entry, because, indexed, seen in fresh:
-            self._count("articles_requested")
             if indexed and because is None:  # indexed before: an update keeps the decision it was indexed with
                 because = indexed.get("international_reason") or "indexed as international before"
-            yield scrapy.Request(
-                url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                meta={"listed_by": state},
-                cb_kwargs={"source": source, "entry": entry, "because": because, "first_decision": not seen},
-            )
+            try:
+                request = scrapy.Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    meta={"listed_by": state, "download_maxsize": MAX_PAGE_BYTES},  # cut off while downloading
+                    cb_kwargs={"source": source, "entry": entry, "because": because, "first_decision": not seen},
+                )
+            except Exception as error:  # one unusual item must not stop the rest of its feed
+                self._item_skipped(state, entry, error)
+                continue
+            self._count("articles_requested")
+            yield request
 
     def _wanted_entries(
-        self, source: Source, entries: list[FeedEntry], now: datetime
+        self, state: FeedState, source: Source, entries: list[FeedEntry], now: datetime
     ) -> dict[str, tuple[str, FeedEntry, str | None]]:
         """id -> (canonical URL, entry, why the rule says international) for the entries to consider, within the
         source's max_age, one per id: those the rule matches, and for auto sources every other one too (None)."""
         wanted: dict[str, tuple[str, FeedEntry, str | None]] = {}
         for entry in entries:
-            because = rule_reason(source.international, entry)
-            if because is None and not source.international.decides_pages:
-                self._count("items_not_international")
-                continue
-            when = entry.published or entry.updated
-            if source.max_age and when and now - when > source.max_age:
-                self._count("items_too_old")
-                continue
-            url = canonical_url(entry.url)
-            wanted.setdefault(article_id(url), (url, entry, because))
+            try:
+                because = rule_reason(source.international, entry)
+                if because is None and not source.international.decides_pages:
+                    self._count("items_not_international")
+                    continue
+                when = entry.published or entry.updated
+                if source.max_age and when and now - when > source.max_age:
+                    self._count("items_too_old")
+                    continue
+                url = canonical_url(entry.url)
+                wanted.setdefault(article_id(url), (url, entry, because))
+            except Exception as error:  # one unusual item must not stop the rest of its feed
+                self._item_skipped(state, entry, error)
         return wanted
+
+    def _item_skipped(self, state: FeedState, entry: FeedEntry, error: Exception) -> None:
+        self._count("items_skipped")
+        log.warning("feed %s: skipped item %s: %s: %s", state.url, entry.url, error.__class__.__name__, error)
 
     def feed_failed(self, failure: Failure) -> None:
         request = failure.request
         self._count("feeds_polled")
         response = failure.value.response if failure.check(HttpError) else None
         reason = f"{request.url}: {self._describe(failure)}"
-        self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response)
+        logged = bool(failure.check(RefusedURL))  # the guard logged the refusal already
+        self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response, logged=logged)
 
-    def _feed_error(self, state: FeedState, source: Source, reason: str, response: Response | None, **kw: Any) -> None:
+    def _feed_error(
+        self, state: FeedState, source: Source, reason: str, response: Response | None, logged: bool = False, **kw: Any
+    ) -> None:
         self._count("feed_errors")
-        log.error("feed %s failed: %s", state.url, reason)
-        retry_after = _retry_after(response) if response is not None else None
-        state.failed(source, datetime.now(UTC), reason, retry_after=retry_after, **kw)
+        if not logged:
+            log.error("feed %s failed: %s", state.url, reason)
+        wait = retry_after(response) if response is not None else None
+        state.failed(source, datetime.now(UTC), reason, retry_after=wait, **kw)
 
     # -- articles ------------------------------------------------------------------------------------
     async def parse_article(
@@ -237,7 +259,13 @@ class NewsSpider(scrapy.Spider):
         return False
 
     def article_failed(self, failure: Failure) -> None:
+        if failure.check(RefusedURL):
+            return  # logged and counted by the guard; fetching it again would be refused again
         request = failure.request
+        if failure.check(RateLimited):  # not a failure: the host asked to wait; the next poll fetches it
+            self._count("articles_deferred")
+            request.meta["listed_by"].article_failed(datetime.now(UTC), f"{request.url}: {failure.getErrorMessage()}")
+            return
         self._count("articles_failed")
         reason = f"{request.url}: {self._describe(failure)}"
         log.error("article %s failed: %s", request.url, reason)
@@ -253,6 +281,8 @@ class NewsSpider(scrapy.Spider):
     def _describe(self, failure: Failure) -> str:
         if failure.check(HttpError):
             return f"HTTP {failure.value.response.status}"
+        if failure.check(RefusedURL):
+            return f"refused: {failure.getErrorMessage()}"
         if failure.check(DownloadTimeoutError, TwistedTimeoutError):
             return f"timed out after {self.crawler.settings.getfloat('DOWNLOAD_TIMEOUT')}s"
         return f"{failure.value.__class__.__name__}: {failure.getErrorMessage()}"
@@ -295,15 +325,3 @@ def _needs_fetch(entry: FeedEntry, indexed: dict | None) -> bool:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = _header(response, "Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        return max(timedelta(0), parsedate_to_datetime(value) - datetime.now(UTC))
-    except (TypeError, ValueError):
-        return None

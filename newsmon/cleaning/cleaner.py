@@ -45,7 +45,7 @@ def clean(
 
 
 def _clean(html: bytes, url: str, source: str, headers: dict[str, str], hint: str | None) -> Article | Rejection:
-    check_payload(html, headers)
+    check_payload(html)
     tree = trafilatura.load_html(decode(html, headers))
     if tree is None:
         return _reject(url, "no HTML document in the page", logging.WARNING)

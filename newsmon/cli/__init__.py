@@ -41,7 +41,7 @@ def show_config() -> None:
     """Check the settings and the YAML file, and print them (passwords masked)."""
     current = context.settings()
     for name, value in current.model_dump().items():
-        typer.echo(f"{name} = {value}")
+        typer.echo(f"{name} = {', '.join(map(str, value)) if isinstance(value, list) else value}")
     loaded = context.file_config()
     typer.echo(f"sources = {len(loaded.sources)}, watches = {len(loaded.watches)} (from {current.config})")
 

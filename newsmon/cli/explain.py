@@ -13,6 +13,7 @@ from newsmon.crawler.spiders.news import page_signals
 from newsmon.feeds.international import decide, rule_reason, section_key
 from newsmon.feeds.parse import FeedEntry
 from newsmon.feeds.state import merged_history
+from newsmon.fetchguard import FetchPolicy
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.sources.model import Source
@@ -32,7 +33,8 @@ def explain(settings: Settings, config: FileConfig, url: str, names: list[str]) 
         if rule.categories:
             lines.append("(its category rule is matched against the feed's categories, which --explain does not read)")
         return "\n".join(lines)
-    fetched = fetch(url, settings.user_agent, settings.download_timeout)
+    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_url)
+    fetched = fetch(url, settings.user_agent, settings.download_timeout, policy)
     if fetched is None:
         return "\n".join([*lines, "could not fetch the page (see the log line above)"])
     article = clean(fetched[0], url, source=source.name, headers={"Content-Type": fetched[1] or ""})

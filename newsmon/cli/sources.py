@@ -12,6 +12,7 @@ from rich.table import Table
 
 from newsmon.cli import context
 from newsmon.feeds.state import FeedState
+from newsmon.fetchguard import FetchPolicy
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.sources.model import InternationalRule
@@ -116,9 +117,14 @@ def add(
         },
     }
     try:
+        settings = context.settings()
         make_source(fields)  # a bad name, pattern, country or interval is refused before any fetch
         feeds = find_feeds(
-            url, user_agent=context.settings().user_agent, timeout=timeout, categories=international_category
+            url,
+            user_agent=settings.user_agent,
+            timeout=timeout,
+            categories=international_category,
+            policy=FetchPolicy.installation(settings.allow_private_networks, settings.es_url),
         )
         add_source(
             context.settings().config,

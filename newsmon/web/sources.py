@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from newsmon.feeds.state import FeedState
+from newsmon.fetchguard import FetchPolicy
 from newsmon.index.articles import ArticleStore
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.sources.model import Source
@@ -53,7 +54,11 @@ def check(fields: dict[str, Any]) -> Source:
 def discover(context: WebContext, fields: dict[str, Any]) -> list[str]:
     check(fields)
     url, categories = str(fields.get("url", "")), fields.get("categories") or []
-    return find_feeds(url, user_agent=context.settings.user_agent, timeout=DISCOVERY_TIMEOUT, categories=categories)
+    settings = context.settings
+    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_url)
+    return find_feeds(
+        url, user_agent=settings.user_agent, timeout=DISCOVERY_TIMEOUT, categories=categories, policy=policy
+    )
 
 
 def save(context: WebContext, fields: dict[str, Any], feeds: list[str]) -> Source:

@@ -36,6 +36,7 @@ class Route:
     conditional: bool = True  # answer If-None-Match / If-Modified-Since with 304
     etag: str | None = None  # fixed validator; default: a hash of the body (a server that "lies" sets this)
     last_modified: str | None = None
+    then: Route | None = None  # served from the second request on (e.g. a 429 first, the page after)
 
 
 @dataclass
@@ -47,12 +48,12 @@ class Request:
 
 
 class FixtureSite:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -118,6 +119,8 @@ class FixtureSite:
                     route = site.routes.get(path) or site.routes.get(path.split("?", 1)[0])
                     record = Request(self.command, path, dict(self.headers.items()))
                     site.requests.append(record)
+                    if route is not None and route.then is not None:
+                        site.routes[path] = route.then
                 if route is None:
                     route = Route(b"not found", "text/plain", status=404)
                 if route.hang:
