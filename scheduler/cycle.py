@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -67,14 +68,14 @@ async def run_cycle(settings: Settings, config: FileConfig, sources: list[Source
     else:
         report = await crawl_once(settings, sources, on_crawler=crawlers.append)
     delivery = await asyncio.to_thread(deliver_due, client, settings, datetime.now(UTC))
-    for error in delivery.errors:
-        log.warning("alert delivery: %s", error)
+    for problem in delivery.errors:
+        log.warning("alert delivery: %s", problem)
     spooled = Spool(settings.spool_dir).backlog()
     return CycleSummary(report, delivery, spooled, [s.name for s in sources])
 
 
-async def _with_progress(crawl: object, crawlers: list[Crawler]) -> CrawlReport:
-    task = asyncio.ensure_future(crawl)  # type: ignore[arg-type]
+async def _with_progress(crawl: Awaitable[CrawlReport], crawlers: list[Crawler]) -> CrawlReport:
+    task = asyncio.ensure_future(crawl)
     console = Console(stderr=True)
     with Live(console=console, refresh_per_second=4, transient=True) as display:
         while not task.done():

@@ -137,9 +137,9 @@ class NewsSpider(scrapy.Spider):
         return wanted
 
     def feed_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches the request to the Failure
         self._count("feeds_polled")
-        response = failure.value.response if failure.check(HttpError) else None
+        response = failure.value.response if isinstance(failure.value, HttpError) else None
         reason = f"{request.url}: {self._describe(failure)}"
         self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response)
 
@@ -177,7 +177,7 @@ class NewsSpider(scrapy.Spider):
         yield result
 
     def article_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches the request to the Failure
         self._count("articles_failed")
         reason = f"{request.url}: {self._describe(failure)}"
         log.error("article %s failed: %s", request.url, reason)
@@ -191,7 +191,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newsmon/{key}", amount)
 
     def _describe(self, failure: Failure) -> str:
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             return f"HTTP {failure.value.response.status}"
         if failure.check(DownloadTimeoutError, TwistedTimeoutError):
             return f"timed out after {self.crawler.settings.getfloat('DOWNLOAD_TIMEOUT')}s"
