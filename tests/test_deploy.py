@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer
 from newsmon.cli import app
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer
 from tests.test_service_e2e import FEED, PARAGRAPHS, item, page
 
 ROOT = Path(__file__).resolve().parent.parent
