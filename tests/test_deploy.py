@@ -25,6 +25,15 @@ def test_compose_file_validates_with_docker_compose() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_every_compose_service_has_a_healthcheck_and_waits_for_healthy_dependencies() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        for dependency, rule in service.get("depends_on", {}).items():
+            assert rule == {"condition": "service_healthy"}, f"{name} starts before {dependency} is healthy"
+    assert set(services["newsmon"]["depends_on"]) == {"search", "mailpit"}
+
+
 def test_every_compose_command_is_a_real_newsmon_subcommand() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     commands = [s["command"] for s in compose["services"].values() if s.get("command")]
