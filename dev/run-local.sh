@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root="$(pwd)"
 source dev/venv.sh
 
-mkdir -p .local/mail .local/data
+mkdir -p .local/data
 pids=()
 node_dir=""
 cleanup() {
@@ -26,7 +26,7 @@ if [ -z "${NEWSMON_ES_URL:-}" ]; then
 fi
 
 if [ -z "${NEWSMON_SMTP_URL:-}" ]; then
-  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox "$root/.local/mail" &
+  dev/mail-catcher.sh "$root/.local/mail" 1025 &
   pids+=($!)
   export NEWSMON_SMTP_URL=smtp://127.0.0.1:1025
   echo "alert mail is written to $root/.local/mail (a Maildir: new/ holds one file per email)"
@@ -37,11 +37,13 @@ export NEWSMON_DATA_DIR="${NEWSMON_DATA_DIR:-$root/.local/data}"
 
 # The README's first steps run in a second terminal: .local/activate puts `newsmon` on the PATH with this service's
 # settings (every NEWSMON_* variable set here; secrets included, so the file is for this user only).
-( umask 077
-  echo "# Written by \`make run\`: newsmon on the PATH, with the settings of the service it started."
-  echo "source $(printf %q "$root/.venv/bin/activate")"
-  for name in $(compgen -e | grep -E '^NEWSMON_' | sort); do echo "export $name=$(printf %q "${!name}")"; done
-) >.local/activate
+( umask 077 && rm -f .local/activate
+  {
+    echo "# Written by \`make run\`: newsmon on the PATH, with the settings of the service it started."
+    echo "source $(printf %q "$root/.venv/bin/activate")"
+    for name in $(compgen -e | grep -E '^NEWSMON_' | sort); do echo "export $name=$(printf %q "${!name}")"; done
+  } >.local/activate
+)
 echo
 echo "newsmon is starting. In another terminal, type:"
 echo
