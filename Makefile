@@ -12,4 +12,4 @@ bench:
 	dev/bench.sh
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && dev/typecheck.sh

@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 import time
 
+from devsupport.labelled import pages
 from newsmon.cleaning import Article, clean
 from newsmon.crawler.spiders.news import page_signals
 from newsmon.feeds.gazetteer import gazetteer
 from newsmon.feeds.international import decide, section_key
-from tests.support.labelled import pages
 
 AIM_MS = 1.0
 BASE = "http://127.0.0.1:8000"

@@ -29,9 +29,9 @@ from pydantic import SecretStr
 from bench.corpus import SEED, article_files, generate
 from bench.harness import bench_settings, env
 from bench.percolate import queries
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer, free_port
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer, free_port
 
 INTERVAL, MIN_INTERVAL = 5, 2  # seconds; the aim is p95 <= INTERVAL + 5
 MARKER = "Kapal selam"  # starts every published title; the one matching watch asks for this phrase

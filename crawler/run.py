@@ -111,8 +111,10 @@ async def crawl_once(
             crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=process_pool()
         )
         await asyncio.to_thread(store.save_many, list(states.values()))
-        if crawler.spider.decisions:
-            await asyncio.to_thread(decided.save_many, crawler.spider.decisions)
+        spider = crawler.spider
+        assert isinstance(spider, NewsSpider)  # the runner crawled NewsSpider above
+        if spider.decisions:
+            await asyncio.to_thread(decided.save_many, spider.decisions)
     finally:
         client.close()
     return CrawlReport.from_stats(crawler.stats.get_stats(), articles_indexed=sum(indexed))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README: `make test`). Creates or reuses .venv, installs newsmon with its test extras, starts a
-# real search node unless NEWSMON_ES_URL points at one, runs ruff and pytest, stops the node, exits with pytest's
-# status. Extra arguments go to pytest.
+# The test command (README: `make test`). Creates or reuses .venv, installs newsmon with its test extras, runs ruff
+# and the type checker (dev/typecheck.sh) and stops at the first that fails, starts a real search node unless
+# NEWSMON_ES_URL points at one, runs pytest, stops the node, exits with pytest's status. Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -20,6 +20,7 @@ if ! { command -v chromium && command -v chromedriver; } >/dev/null && [ "$(id -
 fi
 
 .venv/bin/ruff check . && .venv/bin/ruff format --check . || { echo "ruff found problems (see above)" >&2; exit 1; }
+dev/typecheck.sh || { echo "the type checker found problems (see above)" >&2; exit 1; }
 
 source dev/elasticsearch/use-node.sh
 use_search_node "$root/.test-node" "${NEWSMON_TEST_ES_PORT:-9251}"

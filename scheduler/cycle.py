@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rich.console import Console
-from rich.live import Live
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 from scrapy.crawler import Crawler
 
 from newsmon.alerts.delivery import DeliveryReport, deliver_due
@@ -22,12 +34,12 @@ from newsmon.sources.model import Source
 
 log = logging.getLogger(__name__)
 
-_SHOWN = (
-    ("feeds polled", "newsmon/feeds_polled"),
-    ("unchanged", "newsmon/feeds_unchanged"),
-    ("feed errors", "newsmon/feed_errors"),
-    ("articles fetched", "newsmon/articles_fetched"),
-    ("rejected", "newsmon/articles_rejected"),
+# Scrapy stats behind the progress display; an article is done when it was cleaned, rejected, failed or filtered.
+_ARTICLES_DONE = (
+    "newsmon/articles_fetched",
+    "newsmon/articles_rejected",
+    "newsmon/articles_failed",
+    "dupefilter/filtered",
 )
 
 
@@ -58,30 +70,74 @@ class CycleSummary:
         return "\n".join(lines)
 
 
-async def run_cycle(settings: Settings, config: FileConfig, sources: list[Source], *, live: bool) -> CycleSummary:
+async def run_cycle(
+    settings: Settings, config: FileConfig, sources: list[Source], *, console: Console | None = None
+) -> CycleSummary:
+    """One cycle; with a terminal `console`, a live progress display on it while the crawl runs."""
     client = make_client(settings)
     try:
         await asyncio.to_thread(prepare, client, settings, config)
     except Exception as error:
         raise ConfigError(f"search node at {settings.es_url} is unreachable: {error}") from None
     crawlers: list[Crawler] = []
-    if live:
-        report = await _with_progress(crawl_once(settings, sources, on_crawler=crawlers.append), crawlers)
+    crawl = crawl_once(settings, sources, on_crawler=crawlers.append)
+    if console is not None:
+        feeds = sum(len(s.feeds) + len(s.sitemaps) for s in sources)
+        report = await _with_progress(crawl, crawlers, console, feeds)
     else:
-        report = await crawl_once(settings, sources, on_crawler=crawlers.append)
+        report = await crawl
     delivery = await asyncio.to_thread(deliver_due, client, settings, datetime.now(UTC))
-    for error in delivery.errors:
-        log.warning("alert delivery: %s", error)
+    for problem in delivery.errors:
+        log.warning("alert delivery: %s", problem)
     spooled = Spool(settings.spool_dir).backlog()
     return CycleSummary(report, delivery, spooled, [s.name for s in sources])
 
 
-async def _with_progress(crawl: object, crawlers: list[Crawler]) -> CrawlReport:
-    task = asyncio.ensure_future(crawl)  # type: ignore[arg-type]
-    console = Console(stderr=True)
-    with Live(console=console, refresh_per_second=4, transient=True) as display:
-        while not task.done():
+class _Rate(ProgressColumn):
+    """Items a second: rich's recent-window speed, else (too few samples yet) the average since the start."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed or (task.completed / task.elapsed if task.elapsed else None)
+        return Text(f"{speed:.1f}/s" if speed else "-/s", style="progress.data.speed")
+
+
+async def _with_progress(
+    crawl: Awaitable[CrawlReport], crawlers: list[Crawler], console: Console, feeds: int
+) -> CrawlReport:
+    """Feeds (total known up front) and articles (total growing as feeds list new ones), with rate and elapsed time.
+    Log lines go through the same console (newsmon.logs), so they print above the display."""
+    task = asyncio.ensure_future(crawl)
+    columns = (TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeElapsedColumn())
+    with Progress(*columns, TextColumn("{task.fields[detail]}"), console=console) as progress:
+        feed_bar = progress.add_task("feeds", total=feeds, detail="")
+        article_bar = progress.add_task("articles", total=None, start=False, detail="")
+        while True:
             stats = crawlers[0].stats.get_stats() if crawlers and crawlers[0].stats else {}
-            display.update(" | ".join(f"{label}: {int(stats.get(key, 0))}" for label, key in _SHOWN))
+            requested = _show(progress, feed_bar, article_bar, stats)
+            if task.done():
+                break
             await asyncio.wait([task], timeout=0.25)
+        if not requested:
+            progress.update(article_bar, total=0, detail="none new")
     return task.result()
+
+
+def _show(progress: Progress, feed_bar: TaskID, article_bar: TaskID, stats: dict[str, Any]) -> int:
+    """Update both bars from the crawl's stats; returns how many articles were requested so far."""
+
+    def count(key: str) -> int:
+        return int(stats.get(key, 0))
+
+    unchanged, failed = count("newsmon/feeds_unchanged"), count("newsmon/feed_errors")
+    progress.update(feed_bar, completed=count("newsmon/feeds_polled"), detail=f"{unchanged} unchanged, {failed} failed")
+    requested = count("newsmon/articles_requested")
+    if requested:  # the total grows while feeds are still being read
+        skipped, failed = count("newsmon/articles_rejected"), count("newsmon/articles_failed")
+        progress.start_task(article_bar)
+        progress.update(
+            article_bar,
+            total=requested,
+            completed=sum(count(key) for key in _ARTICLES_DONE),
+            detail=f"{skipped} skipped, {failed} failed",
+        )
+    return requested

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from scrapy.utils.reactor import install_reactor
 
@@ -17,7 +17,12 @@ REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 def run(main: Callable[[], Awaitable[T]]) -> T:
     """Install the asyncio reactor, run `main()` to completion on it, stop the reactor, return main's result."""
     install_reactor(REACTOR)
-    from twisted.internet import defer, reactor
+    from twisted.internet import defer
+    from twisted.internet import reactor as installed
+    from twisted.internet.asyncioreactor import AsyncioSelectorReactor
+    from twisted.python.failure import Failure
+
+    reactor = cast(AsyncioSelectorReactor, installed)  # the module stands for the installed reactor
 
     outcome: dict[str, object] = {}
 
@@ -33,6 +38,6 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
     reactor.callWhenRunning(start)
     reactor.run(installSignalHandlers=False)  # the service installs its own SIGTERM/SIGINT handling
     result = outcome.get("result")
-    if hasattr(result, "raiseException"):  # a twisted Failure
-        result.raiseException()  # type: ignore[union-attr]
-    return result  # type: ignore[return-value]
+    if isinstance(result, Failure):
+        result.raiseException()
+    return cast(T, result)

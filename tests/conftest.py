@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from opensearchpy import OpenSearch
 
+from devsupport.smtp import SmtpServer
 from newsmon.alerts.catchup import catch_up
 from newsmon.alerts.delivery import deliver_due
 from newsmon.alerts.ledger import AlertLedger
@@ -14,7 +15,6 @@ from newsmon.alerts.matching import match_batch
 from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
 from newsmon.alerts.query import QueryError
 from newsmon.config import Settings
-from tests.support.smtp import SmtpServer
 from tests.test_alerts_support import T0, article, index_articles, watch, with_watches
 
 T1 = T0 + timedelta(hours=1)

@@ -21,6 +21,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.log import configure_logging
 
+from devsupport.site import FixtureSite
 from newsmon.cleaning.article import Article, Rejection
 from newsmon.config import FileConfig, Settings, load_file, load_settings, save_file
 from newsmon.crawler.run import crawl_once, scrapy_settings
@@ -31,7 +32,6 @@ from newsmon.index.feedstate import FeedStateStore
 from newsmon.scheduler import runtime
 from newsmon.sources.model import InternationalRule, Source
 from newsmon.urls import article_id, canonical_url
-from tests.support.site import FixtureSite
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "<html><body><article><h1>{title}</h1><p>Isi berita {title}.</p></article></body></html>"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import smtplib
 import subprocess
 import sys
+import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import yaml
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer, free_port
 from newsmon.cli import app
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer
 from tests.test_service_e2e import FEED, PARAGRAPHS, item, page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +28,15 @@ def test_compose_file_validates_with_docker_compose() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_every_compose_service_has_a_healthcheck_and_waits_for_healthy_dependencies() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        for dependency, rule in service.get("depends_on", {}).items():
+            assert rule == {"condition": "service_healthy"}, f"{name} starts before {dependency} is healthy"
+    assert set(services["newsmon"]["depends_on"]) == {"search", "mailpit"}
+
+
 def test_every_compose_command_is_a_real_newsmon_subcommand() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     commands = [s["command"] for s in compose["services"].values() if s.get("command")]
@@ -35,6 +47,31 @@ def test_every_compose_command_is_a_real_newsmon_subcommand() -> None:
         assert command[1] in known, f"{command[1]!r} is not a newsmon command ({sorted(known)})"
         help_run = subprocess.run([sys.executable, "-m", "newsmon", *command[1:], "--help"], capture_output=True)
         assert help_run.returncode == 0, help_run.stderr
+
+
+def test_make_run_mail_catcher_keeps_each_email_as_a_file(tmp_path: Path) -> None:
+    maildir, port = tmp_path / "mail", free_port()
+    maildir.mkdir()  # as `make run` leaves it; aiosmtpd then made no tmp/ and refused every email
+    catcher = subprocess.Popen([ROOT / "dev" / "mail-catcher.sh", str(maildir), str(port)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                smtp = smtplib.SMTP("127.0.0.1", port)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline and catcher.poll() is None, "the catcher did not start"
+                time.sleep(0.2)
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "newsmon@localhost", "you@example.org", "korea: 1 story"
+        message.set_content("Korea Utara")
+        with smtp:
+            smtp.send_message(message)
+    finally:
+        catcher.terminate()
+        catcher.wait(timeout=10)
+    (kept,) = (maildir / "new").iterdir()
+    assert "Subject: korea: 1 story" in kept.read_text()
 
 
 def test_crawl_once_runs_a_full_cycle_and_prints_the_summary(

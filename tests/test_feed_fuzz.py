@@ -1,4 +1,4 @@
-"""The generated feed corpus (tests/support/feedfuzz.py): no crash, bounded time and memory, the good items kept.
+"""The generated feed corpus (devsupport/feedfuzz.py): no crash, bounded time and memory, the good items kept.
 
 Parsing runs the whole corpus in a child process under a memory limit; the crawl serves one feed per case from a
 fixture site and checks that every good item is indexed in the real search node."""
@@ -12,13 +12,13 @@ import time
 
 import pytest
 
+from devsupport import feedfuzz
+from devsupport.site import FixtureSite
 from newsmon.config import Settings
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
 from newsmon.sources.model import InternationalRule, Source
 from newsmon.urls import article_id
-from tests.support import feedfuzz
-from tests.support.site import FixtureSite
 from tests.test_crawl import ARTICLE, ROOT, crawl
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ _CHILD = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
 from newsmon.feeds.parse import FeedError, parse_feed
-from tests.support.feedfuzz import cases
+from devsupport.feedfuzz import cases
 base = "http://fuzz.example"
 for case in cases():
     body = case.body.replace(b"{{BASE}}", base.encode())

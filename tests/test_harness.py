@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 from opensearchpy import OpenSearch
 
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer
 
 
 def test_search_node_has_percolator_and_language_analyzers(es: OpenSearch) -> None:

@@ -13,12 +13,12 @@ from ipaddress import ip_network
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 
+from devsupport.site import FIXTURES, FixtureSite
+from devsupport.smtp import SmtpServer
 from newsmon.config import FileConfig, Settings, save_file
 from newsmon.crawler.run import CrawlReport
 from newsmon.scheduler import jobs
 from newsmon.sources.model import InternationalRule, Source
-from tests.support.site import FIXTURES, FixtureSite
-from tests.support.smtp import SmtpServer
 from tests.test_crawl import ARTICLE, crawl, newsmon_env
 from tests.test_service_e2e import PARAGRAPHS, page
 

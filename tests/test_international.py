@@ -12,6 +12,8 @@ import pytest
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
+from devsupport.labelled import Page, pages, serve
+from devsupport.site import FixtureSite
 from newsmon.cleaning.metadata import read_meta
 from newsmon.cli import app, context
 from newsmon.config import FileConfig, Settings, save_file
@@ -23,8 +25,6 @@ from newsmon.index.client import make_client
 from newsmon.index.decisions import DecisionStore
 from newsmon.sources.model import InternationalRule, Source
 from newsmon.urls import article_id, canonical_url
-from tests.support.labelled import Page, pages, serve
-from tests.support.site import FixtureSite
 from tests.test_crawl import article_requests, crawl, newsmon_env, states
 
 REAL_CLEANER = {"NEWSMON_CLEANER": "newsmon.cleaning.clean"}

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from devsupport.smtp import SmtpServer, free_port
 from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START, AlertItem, Watch
 from newsmon.config import parse_smtp_url
 from newsmon.mail.render import render_alert
 from newsmon.mail.send import SendError, send_message
-from tests.support.smtp import SmtpServer, free_port
 
 ITEM = AlertItem(
     article_id="a1",

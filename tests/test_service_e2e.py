@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer, free_port
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer, free_port
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Kabar Dunia</title><link>{BASE}/</link><description>Berita</description>

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from typer.testing import CliRunner
 
+from devsupport.site import FIXTURES, FixtureSite
 from newsmon.cli import app, context
 from newsmon.config import Settings, load_file
 from newsmon.feeds.state import FeedState
 from newsmon.index import feedstate
 from newsmon.index.client import make_client
 from newsmon.sources.store import default_sources
-from tests.support.site import FIXTURES, FixtureSite
 from tests.test_crawl import newsmon_env
 
 

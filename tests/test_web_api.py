@@ -17,6 +17,9 @@ import pytest
 from opensearchpy import OpenSearch
 from pydantic import SecretStr
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import free_port
+from devsupport.web import WebServer
 from newsmon.alerts import store as alert_store
 from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.matching import to_match
@@ -27,9 +30,6 @@ from newsmon.links import page_links, pause_token, secret_key
 from newsmon.mail.render import render_alert
 from newsmon.sources.store import list_sources
 from newsmon.web.app import create_app
-from tests.support.site import FixtureSite
-from tests.support.smtp import free_port
-from tests.support.web import WebServer
 from tests.test_alerts_support import article, index_articles, watch
 
 PASSWORD = "correct horse battery"

@@ -22,9 +22,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
+from devsupport.site import FixtureSite
+from devsupport.smtp import SmtpServer, free_port
 from newsmon.config import Settings
-from tests.support.site import FixtureSite
-from tests.support.smtp import SmtpServer, free_port
 from tests.test_service_e2e import OTHER_PARAGRAPHS, PARAGRAPHS
 
 pytestmark = pytest.mark.slow

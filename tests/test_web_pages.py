@@ -9,6 +9,7 @@ import httpx
 import pytest
 from opensearchpy import OpenSearch
 
+from devsupport.web import WebServer
 from newsmon.alerts import store as alert_store
 from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.matching import to_match
@@ -18,7 +19,6 @@ from newsmon.sources.model import InternationalRule, Source
 from newsmon.sources.store import add_source
 from newsmon.urls import article_id
 from newsmon.web.app import create_app
-from tests.support.web import WebServer
 from tests.test_alerts_support import article, index_articles, with_watches
 from tests.test_alerts_support import watch as make_watch
 

@@ -182,9 +182,9 @@ class NewsSpider(scrapy.Spider):
         log.warning("feed %s: skipped item %s: %s: %s", state.url, entry.url, error.__class__.__name__, error)
 
     def feed_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches the request to the Failure
         self._count("feeds_polled")
-        response = failure.value.response if failure.check(HttpError) else None
+        response = failure.value.response if isinstance(failure.value, HttpError) else None
         reason = f"{request.url}: {self._describe(failure)}"
         logged = bool(failure.check(RefusedURL))  # the guard logged the refusal already
         self._feed_error(request.meta["feed_state"], request.cb_kwargs["source"], reason, response, logged=logged)
@@ -261,7 +261,7 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         if failure.check(RefusedURL):
             return  # logged and counted by the guard; fetching it again would be refused again
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches the request to the Failure
         if failure.check(RateLimited):  # not a failure: the host asked to wait; the next poll fetches it
             self._count("articles_deferred")
             request.meta["listed_by"].article_failed(datetime.now(UTC), f"{request.url}: {failure.getErrorMessage()}")
@@ -279,7 +279,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newsmon/{key}", amount)
 
     def _describe(self, failure: Failure) -> str:
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             return f"HTTP {failure.value.response.status}"
         if failure.check(RefusedURL):
             return f"refused: {failure.getErrorMessage()}"

@@ -101,7 +101,7 @@ class AlertLedger:
             _, merge_errors = helpers.bulk(self.client, merges, raise_on_error=False, refresh=True)
             for error in merge_errors:
                 log.error("alert ledger: could not add to %s: %s", error["update"]["_id"], error["update"].get("error"))
-        return created
+        return int(created)
 
     def open_records(self, now: datetime) -> list[Record]:
         """Pending records, and failed ones whose retry time has come."""
@@ -179,7 +179,7 @@ class AlertLedger:
         """After a send (or a reconciliation): `sent` when every recipient has it, else `failed` with a retry time."""
         current = self.client.get(index=self.index, id=record.id)["_source"]
         if set(recipients) <= set(current["sent_to"]):
-            change = {"status": "sent", "sent_at": now.isoformat(), "claim": None, "error": None}
+            change: dict[str, Any] = {"status": "sent", "sent_at": now.isoformat(), "claim": None, "error": None}
         else:
             attempts = current["attempts"] + 1
             retry = now + min(timedelta(minutes=2**attempts), timedelta(hours=1))
@@ -187,7 +187,7 @@ class AlertLedger:
             change["error"] = error or "not every recipient accepted the mail"
         change["updated_at"] = now.isoformat()
         self.client.update(index=self.index, id=record.id, body={"doc": change}, refresh=True)
-        return change["status"]
+        return str(change["status"])
 
     def release(self, record: Record, now: datetime) -> None:
         """Give a claim whose fate is unknown back to the outbox (its process died before sending)."""

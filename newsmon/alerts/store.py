@@ -7,6 +7,7 @@ percolator field), the enabled flag the percolate request filters on, and the ca
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +28,7 @@ _ARTICLE = article_properties()["properties"]
 # what the percolator pre-selects phrase watches by (see percolator_query).
 _PAIRS = {"type": "text", "analyzer": TEXT_ANALYZER, "index_phrases": True}
 PAIR_FIELDS = ["title.pairs", "body.pairs"]
-_WATCHES = {
+_WATCHES: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "query": {"type": "percolator"},
@@ -213,7 +214,7 @@ class WatchStore:
     def resume(self, name: str) -> Watch:
         return self._set_enabled(name, True)
 
-    def sync_from_config(self, watches: list[Watch], now: datetime | None = None) -> list[str]:
+    def sync_from_config(self, watches: builtins.list[Watch], now: datetime | None = None) -> builtins.list[str]:
         """Import the YAML file's watches: add the missing, update the changed, leave the rest. Returns the names of
         watches added or changed (empty on a second run with the same file)."""
         changed = []
@@ -251,9 +252,10 @@ class WatchStore:
 
     def _document(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.client.get(index=self.index, id=watch_id(name))["_source"]
+            document: dict[str, Any] = self.client.get(index=self.index, id=watch_id(name))["_source"]
         except NotFoundError:
             return None
+        return document
 
     def _write(self, watch: Watch, caught_up_to: object, op_type: str = "index") -> None:
         document = self._document_for(watch, caught_up_to)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from trafilatura.settings import Document
 
 from newsmon.cleaning.article import Article, Rejection
 from newsmon.cleaning.boilerplate import strip_boilerplate
@@ -54,7 +55,7 @@ def _clean(html: bytes, url: str, source: str, headers: dict[str, str], hint: st
     if reason:
         return _reject(url, reason)
     document = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
-    paragraphs = strip_boilerplate(split_paragraphs(document.text or "")) if document else []
+    paragraphs = strip_boilerplate(split_paragraphs(document.text or "")) if isinstance(document, Document) else []
     title = normalise_paragraph(meta.title)
     if paragraphs and comparable(paragraphs[0]) == comparable(title):
         paragraphs = paragraphs[1:]  # the headline repeated as the first line of text

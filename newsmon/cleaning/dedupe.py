@@ -47,7 +47,8 @@ def minhash_signature(text: str) -> list[int]:
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME, hashfunc=HASH)
     minhash.update_batch([s.encode("utf-8") for s in shingles])
-    return minhash.hashvalues.tolist()
+    signature: list[int] = minhash.hashvalues.tolist()
+    return signature
 
 
 def lsh_bands(signature: list[int]) -> list[str]:

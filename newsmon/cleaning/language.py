@@ -25,4 +25,4 @@ def detect_language(text: str, hint: str | None = None) -> str:
     language, probability = _identifier().classify(text[:_SAMPLE_CHARS])
     if probability < MIN_CONFIDENCE and hint:
         return hint
-    return language
+    return str(language)

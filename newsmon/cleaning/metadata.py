@@ -98,7 +98,7 @@ def _ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
 def _ld_breadcrumbs(nodes: list[dict[str, Any]]) -> list[str]:
     trail = next((n for n in nodes if "BreadcrumbList" in _as_list(n.get("@type"))), {})
     items = [i for i in _as_list(trail.get("itemListElement")) if isinstance(i, dict)]
-    items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+    items.sort(key=lambda i: i["position"] if isinstance(i.get("position"), int) else 0)
     names = (_text(i.get("name")) or _text(i["item"].get("name") if isinstance(i.get("item"), dict) else None)
              for i in items)  # fmt: skip
     return [n for n in names if n]

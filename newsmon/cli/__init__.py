@@ -7,6 +7,8 @@ line on stderr.
 from __future__ import annotations
 
 import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
 
@@ -22,13 +24,22 @@ app = typer.Typer(
         "sources and watches live in the YAML file named by NEWSMON_CONFIG (default ./newsmon.yaml)."
     ),
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"newsmon {metadata.version('newsmon')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Watch international news for your keywords."""
 
 
@@ -48,7 +59,7 @@ def show_config() -> None:
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="newsmon")  # also under `python -m newsmon`, so help and completion name the command
     except ConfigError as error:
         print(f"newsmon: configuration error: {error}", file=sys.stderr)
         sys.exit(2)

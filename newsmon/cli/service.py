@@ -94,15 +94,19 @@ def crawl(
 ) -> None:
     """Poll the sources once, fetch and clean new articles, index them, match watches and send immediate alerts.
 
-    Shows live progress on a terminal and a summary at the end. Exits 0 when the cycle ran (failed feeds are
-    reported, not fatal) and non-zero with a one-line reason for a bad configuration.
+    Shows live progress on a terminal (log lines above it) and a summary at the end. Exits 0 when the cycle ran
+    (failed feeds are reported, not fatal) and non-zero with a one-line reason for a bad configuration.
     """
     if not once:
         raise typer.BadParameter("add --once (the continuous mode is `newsmon run`)")
+    from rich.console import Console
+
     from newsmon.scheduler import runtime
     from newsmon.scheduler.cycle import run_cycle
 
-    logs.setup(json_lines=json_logs)
+    # A live progress display only on a terminal; pipes, CI and --json-logs get plain lines.
+    console = Console(stderr=True) if sys.stderr.isatty() and not json_logs else None
+    logs.setup(json_lines=json_logs, console=console)
     settings = context.settings()
     config = context.file_config()
     names = source or []
@@ -118,7 +122,7 @@ def crawl(
     if not chosen:
         raise ConfigError(f"no sources in {settings.config}: add one with `newsmon source add`")
     started = datetime.now(UTC)
-    summary = runtime.run(lambda: run_cycle(settings, config, chosen, live=sys.stderr.isatty()))
+    summary = runtime.run(lambda: run_cycle(settings, config, chosen, console=console))
     elapsed = datetime.now(UTC) - started
     typer.echo(summary.render(elapsed=elapsed))
 

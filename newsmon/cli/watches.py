@@ -92,7 +92,7 @@ def add(
     section: Annotated[list[str] | None, typer.Option(help="Only articles in this site section; repeat.")] = None,
 ) -> None:
     """Create a watch. It alerts on articles indexed from now on."""
-    fields = {"name": name, "query": query, "emails": email, "mode": mode, "tz": tz}
+    fields: dict[str, Any] = {"name": name, "query": query, "emails": email, "mode": mode, "tz": tz}
     fields.update(languages=language or [], sources=source or [], sections=section or [])
     if at is not None:
         fields["at"] = _parse_at(at)

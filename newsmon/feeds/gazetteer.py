@@ -184,8 +184,7 @@ class Gazetteer:
 
 
 def _country_names(country: object, indonesian: gettext.NullTranslations) -> list[str]:
-    english = [getattr(country, attr, None) for attr in ("common_name", "name", "official_name")]
-    english = [n for n in english if n]
+    english: list[str] = [n for attr in ("common_name", "name", "official_name") if (n := getattr(country, attr, None))]
     names = [*ALIASES.get(country.alpha_2, ()), *english]  # type: ignore[attr-defined]
     names += [n.split(",")[0] for n in english if "," in n]  # "Korea, Republic of" -> "Korea"
     for name in english:

@@ -31,7 +31,7 @@ def parse_news_sitemap(body: bytes, url: str, now: datetime | None = None) -> Pa
         news = node.find("news:news", _NS)
         location = node.findtext("sm:loc", namespaces=_NS)
         published = _date(news.findtext("news:publication_date", namespaces=_NS)) if news is not None else None
-        if location and published and published >= cutoff:
+        if news is not None and location and published and published >= cutoff:
             title = news.findtext("news:title", default="", namespaces=_NS).strip()
             keywords = news.findtext("news:keywords", default="", namespaces=_NS)
             categories = tuple(k.strip() for k in keywords.split(",") if k.strip())

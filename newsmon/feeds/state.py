@@ -166,7 +166,7 @@ class FeedState:
     def from_doc(cls, doc: dict[str, Any]) -> FeedState:
         names = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in doc.items() if k in names})
-        dates = {
+        dates: dict[str, Any] = {
             key: datetime.fromisoformat(value)
             for key in ("last_poll", "last_success", "last_error_at", "next_poll")
             if isinstance(value := getattr(state, key), str)

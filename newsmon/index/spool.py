@@ -96,7 +96,7 @@ def _ends_with_newline(spool: BinaryIO) -> bool:
     return spool.read(1) == b"\n"
 
 
-def replay(client: OpenSearch, settings: Settings, *, on_result: Callable[[BulkResult], None] | None = None) -> int:
+def replay(client: OpenSearch, settings: Settings, *, on_result: Callable[[BulkResult], object] | None = None) -> int:
     """Index what the spool holds; returns how many spooled articles are now in the index.
 
     Articles the node refused for now stay spooled (so does everything after a batch the node could not take);

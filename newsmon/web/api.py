@@ -106,7 +106,7 @@ async def create_source(request: Request) -> Response:
     body = await _body(request)
     context = web(request)
     try:
-        feeds = body.get("feeds") or await blocking(sources.discover, context, body)
+        feeds: list[str] = body["feeds"] if body.get("feeds") else await blocking(sources.discover, context, body)
         source = await blocking(sources.save, context, body, feeds)
     except (SourceError, SourceExists, NoFeedFound) as error:
         raise _refused(error) from None

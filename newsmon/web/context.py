@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from opensearchpy import OpenSearch
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +15,9 @@ from newsmon.config import Settings
 
 # source -> (when its last crawl ended, rejection reason -> count), kept by `newsmon run` in memory.
 Rejections = Callable[[], dict[str, tuple[datetime, dict[str, int]]]]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,9 +36,10 @@ class WebContext:
 
 
 def web(request: Request) -> WebContext:
-    return request.app.state.web
+    context: WebContext = request.app.state.web
+    return context
 
 
-async def blocking(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+async def blocking(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking call (search node, SMTP, feed discovery) in a worker thread, off the event loop."""
     return await run_in_threadpool(func, *args, **kwargs)

@@ -58,7 +58,8 @@ async def search_page(request: Request) -> Response:
     results, error = None, None
     if params["q"]:
         try:
-            results = [shown(hit) for hit in await blocking(run, context, **params)]
+            hits = await blocking(run, context, params["q"], params["since"], params["language"], params["source"])
+            results = [shown(hit) for hit in hits]
         except (QueryError, ValueError) as problem:
             error = str(problem)
     configured = await blocking(list_sources, context.settings.config)

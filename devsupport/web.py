@@ -8,7 +8,7 @@ import time
 import uvicorn
 from starlette.applications import Starlette
 
-from tests.support.smtp import free_port
+from devsupport.smtp import free_port
 
 
 class WebServer:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from tests.support.site import FIXTURES, FixtureSite
+from devsupport.site import FIXTURES, FixtureSite
 
 TABLE = FIXTURES / "international" / "labelled.yaml"
 
