@@ -53,6 +53,7 @@ PROPERTIES: dict[str, Any] = {
             "language",
             "tags",
             "story_id",
+            "editors",
             "outlets",
             "lsh_bands",
             "content_hash",
