@@ -30,7 +30,7 @@ from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
 from newsmon.feeds.state import FeedState
 from newsmon.sources.model import Source
-from newsmon.urls import article_id, canonical_url
+from newsmon.urls import article_id, published_url
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class NewsSpider(scrapy.Spider):
             return
         if parsed.warning:
             log.warning(parsed.warning)
-        wanted = self._wanted_entries(source, parsed.entries, now)
+        wanted = self._wanted_entries(source, parsed.entries, now, response.url)
         known = await asyncio.to_thread(self.lookup, list(wanted))
         fresh = [(url, entry) for id_, (url, entry) in wanted.items() if _needs_fetch(entry, known.get(id_))]
         state.body_hash = body_hash
@@ -121,8 +121,13 @@ class NewsSpider(scrapy.Spider):
                 cb_kwargs={"source": source, "entry": entry},
             )
 
-    def _wanted_entries(self, source: Source, entries: list[FeedEntry], now: datetime) -> dict[str, tuple]:
-        """id -> (canonical URL, entry) for the international entries within the source's max_age, one per id."""
+    def _wanted_entries(
+        self, source: Source, entries: list[FeedEntry], now: datetime, feed_url: str
+    ) -> dict[str, tuple]:
+        """id -> (URL to fetch, entry) for the international entries within the source's max_age, one per id.
+
+        The URL fetched is the link as published (made absolute against the feed): sites answer 404 to a
+        canonicalised form (sorted query, empty values dropped); the canonical form is only the identity key."""
         wanted: dict[str, tuple[str, FeedEntry]] = {}
         for entry in entries:
             if not is_international(source.international, entry):
@@ -132,7 +137,11 @@ class NewsSpider(scrapy.Spider):
             if source.max_age and when and now - when > source.max_age:
                 self._count("items_too_old")
                 continue
-            url = canonical_url(entry.url)
+            url = published_url(entry.url, feed_url)
+            if url is None:
+                self._count("items_bad_url")
+                log.warning("feed %s: item link %r is not an http(s) URL", feed_url, entry.url[:200])
+                continue
             wanted.setdefault(article_id(url), (url, entry))
         return wanted
 
