@@ -25,6 +25,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
+from newsmon.cleaning.template import strip_learned
 from newsmon.feeds.international import is_international
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
@@ -173,12 +174,15 @@ class NewsSpider(scrapy.Spider):
         except Exception as error:  # a cleaner bug must cost one article, not the crawl
             log.exception("cleaning %s crashed", response.url)
             result = Rejection(response.url, f"cleaner crashed: {error.__class__.__name__}: {error}")
+        state: FeedState = response.meta["listed_by"]
         if isinstance(result, Rejection):
             self._count("articles_rejected")
             # "too little text (42 words)" counts as "too little text": few distinct reasons, usable as a label
             self.crawler.stats.inc_value(REJECTED_PREFIX + result.reason.split("(")[0].split(":")[0].strip())
             log.info("rejected %s: %s", result.url, result.reason)
+            state.rejected(result.url, result.reason, datetime.now(UTC))
             return
+        result = strip_learned(result, article_id(result.canonical_url), state.boilerplate)
         result.source = source.name
         result.feed_title, result.feed_updated = entry.title, entry.updated
         result.fetched_at = datetime.now(UTC)

@@ -113,8 +113,9 @@ def export(since: Since = None) -> None:
 
 
 def status() -> None:
-    """Show whether the search node answers (and its version), documents per index, the spool backlog, and when
-    each source was last polled successfully."""
+    """Show whether the search node answers (and its version), documents per index, the spool backlog, when
+    each source was last polled successfully, and the last pages each source's feeds listed that were rejected as
+    not an article (with the reason)."""
     settings = context.settings()
     client = make_client(settings)
     typer.echo(f"spool backlog: {Spool(settings.spool_dir).backlog()} articles waiting in {settings.spool_dir}")
@@ -130,23 +131,43 @@ def status() -> None:
     indices = client.cat.indices(index=f"{settings.index_prefix}-*", format="json", expand_wildcards="open")
     for row in sorted(indices, key=lambda r: r["index"]):
         typer.echo(f"  {row['index']}: {row['docs.count']}")
+    feeds = _feed_docs(client, settings)
     typer.echo("last successful poll per source:")
-    for source, when in sorted(_last_polls(client, settings).items()):
+    for source, when in sorted(_last_polls(feeds).items()):
         typer.echo(f"  {source}: {when}")
+    typer.echo(f"last rejected pages per source (newest first, at most {REJECTIONS_SHOWN}):")
+    for source, rows in sorted(_rejections(feeds).items()):
+        for row in rows:
+            typer.echo(f"  {source}: {row['at'][:19]} {row['url']}: {row['reason']}")
 
 
-def _last_polls(client: OpenSearch, settings: Settings) -> dict[str, str]:
-    """source -> latest last_success over its feeds, from the feed-state index (written by the feeds engine)."""
+REJECTIONS_SHOWN = 5
+
+
+def _feed_docs(client: OpenSearch, settings: Settings) -> list[dict]:
+    """The feed-state documents (written by the feeds engine): source, last_success, rejections."""
+    body = {"size": 10000, "_source": ["source", "last_success", "rejections"]}
     try:
-        response = client.search(
-            index=index_name(settings, "feeds"), body={"size": 10000, "_source": ["source", "last_success"]}
-        )
+        return [hit["_source"] for hit in client.search(index=index_name(settings, "feeds"), body=body)["hits"]["hits"]]
     except NotFoundError:
-        return {}
+        return []
+
+
+def _rejections(feeds: list[dict]) -> dict[str, list[dict[str, str]]]:
+    """source -> its feeds' last rejected pages, newest first."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for feed in feeds:
+        if feed.get("source") and feed.get("rejections"):
+            found.setdefault(feed["source"], []).extend(feed["rejections"])
+    return {s: sorted(rows, key=lambda r: r["at"], reverse=True)[:REJECTIONS_SHOWN] for s, rows in found.items()}
+
+
+def _last_polls(feeds: list[dict]) -> dict[str, str]:
+    """source -> latest last_success over its feeds."""
     latest: dict[str, datetime] = {}
     never: set[str] = set()
-    for hit in response["hits"]["hits"]:
-        source, when = hit["_source"].get("source"), hit["_source"].get("last_success")
+    for feed in feeds:
+        source, when = feed.get("source"), feed.get("last_success")
         if not source:
             continue
         if not when:

@@ -46,6 +46,15 @@ def crawl(
     once: Annotated[bool, typer.Option("--once", help="Run one full cycle and exit (the only mode for now).")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable). Default: all.")] = None,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="Log one JSON object per line.")] = False,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="URL",
+            help="Instead of a cycle: fetch this one page and print why it would be kept or rejected (nothing is "
+            "indexed).",
+        ),
+    ] = None,
 ) -> None:
     """Poll the sources once, fetch and clean new articles, index them, match watches and send immediate alerts.
 
@@ -54,6 +63,9 @@ def crawl(
     """
     if not once:
         raise typer.BadParameter("add --once (the continuous mode is `newsmon run`)")
+    if explain:
+        _explain(explain)
+        return
     from newsmon.scheduler import runtime
     from newsmon.scheduler.cycle import run_cycle
 
@@ -71,6 +83,17 @@ def crawl(
     summary = runtime.run(lambda: run_cycle(settings, config, chosen, live=sys.stderr.isatty()))
     elapsed = datetime.now(UTC) - started
     typer.echo(summary.render(elapsed=elapsed))
+
+
+def _explain(url: str) -> None:
+    from newsmon.cli.explain import ExplainError, explain
+
+    try:
+        lines = explain(url, context.settings(), context.file_config())
+    except ExplainError as error:
+        typer.echo(f"newsmon crawl --explain: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("\n".join(lines))
 
 
 def _duration(option: str, value: str) -> timedelta:

@@ -5,7 +5,7 @@ Plain data: the crawler updates it, index.feedstate stores it in the search node
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +63,9 @@ def plan_next_poll(current: timedelta, outcome: PollOutcome, source: Source, con
     return NextPoll(interval, wait, reason)
 
 
+MAX_REJECTIONS = 10
+
+
 @dataclass
 class FeedState:
     url: str
@@ -80,6 +83,13 @@ class FeedState:
     interval: timedelta | None = None  # the adaptive interval; None until first polled (then Source.interval)
     next_poll: datetime | None = None
     next_poll_reason: str = ""
+    # The source's template learned from this feed's articles (cleaning.template): paragraph key -> article ids.
+    boilerplate: dict[str, list[str]] = field(default_factory=dict)
+    rejections: list[dict[str, str]] = field(default_factory=list)  # the last pages rejected: url, reason, at
+
+    def rejected(self, url: str, reason: str, now: datetime) -> None:
+        """A page listed by this feed was not an article: keep the last few, newest first, for `newsmon status`."""
+        self.rejections = [{"url": url, "reason": reason, "at": now.isoformat()}, *self.rejections][:MAX_REJECTIONS]
 
     def succeeded(
         self,
