@@ -42,6 +42,21 @@ def _query_keys(query: str) -> list[str]:
     return [pair.split("=", 1)[0] for pair in query.split("&") if pair]
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def path_shape(url: str) -> str:
+    """The shape of a URL, to compare a page with the source's articles: host and path, digit runs as "9" and slugs
+    (segments with two or more hyphens, or longer than 24 characters) as "*".
+    https://kabar.example/dunia/2025/05/14/rusia-dan-korea-utara/ -> kabar.example/dunia/9/9/9/*/"""
+    parts = urlsplit(url)
+    segments = []
+    for segment in parts.path.split("/"):
+        segment = _DIGITS.sub("9", segment.lower())
+        segments.append("*" if segment.count("-") >= 2 or len(segment) > 24 else segment)
+    return (parts.hostname or "").removeprefix("www.") + "/".join(segments)
+
+
 def article_id(url: str) -> str:
     """The document id of an article: a hash of its canonical URL, so re-indexing is idempotent."""
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:32]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from newsmon.cleaning import Article, Rejection, clean
 from newsmon.cleaning.language import detect_language
+from newsmon.feeds.state import MAX_SHAPES, FeedState
+from newsmon.urls import path_shape
 
 BASE = "https://kabar.example"
 
@@ -96,3 +98,34 @@ def test_the_sources_language_is_the_prior_when_the_identifier_hesitates() -> No
     # A clear English text is English whatever the source declares.
     english = "The foreign ministers met in Tokyo on Monday to discuss trade, security and the climate of the region."
     assert detect_language(english, hint="id") == "en"
+
+
+def test_a_url_shaped_like_the_sources_articles_outweighs_a_weak_signal() -> None:
+    # A short article under a /foto/ path (a weak gallery signal), no og:type: the source's other articles live
+    # at URLs of this shape, so it is one of them.
+    html = _page(f"<article>{sentences(3)}</article>")
+    url = f"{BASE}/foto/2025/01/02/banjir-rendam-jalan-utama/"
+    assert isinstance(clean(html, url, source="kabar"), Rejection)
+    assert isinstance(clean(html, url, source="kabar", like_articles=True), Article)
+    declared = _page(
+        f"<article>{sentences(3)}</article>", '<script type="application/ld+json">{"@type": "ImageGallery"}</script>'
+    )
+    assert isinstance(clean(declared, url, source="kabar", like_articles=True), Rejection)  # a declaration still counts
+
+
+def test_url_shapes_generalise_dates_ids_and_slugs() -> None:
+    a = path_shape("https://www.kabar.example/dunia/2025/05/14/rusia-dan-korea-utara/")
+    assert a == path_shape("https://kabar.example/dunia/2024/12/01/gencatan-senjata-di-gaza/")
+    assert a != path_shape("https://kabar.example/topik/korea-utara/")
+    assert path_shape("https://kabar.example/read/123/a-b-c") != path_shape("https://other.example/read/123/a-b-c")
+
+
+def test_the_feed_state_remembers_the_shapes_of_kept_articles() -> None:
+    state = FeedState(url="https://kabar.example/feed", source="kabar")
+    sections = [f"bagian{chr(ord('a') + n)}" for n in range(MAX_SHAPES + 5)]
+    for section in sections:
+        state.kept(f"https://kabar.example/{section}/2025/01/01/satu-dua-tiga/")
+    state.kept(f"https://kabar.example/{sections[-7]}/2024/12/31/empat-lima-enam/")
+    assert len(state.article_shapes) == MAX_SHAPES
+    assert state.article_shapes[-1] == f"kabar.example/{sections[-7]}/9/9/9/*/"
+    assert FeedState.from_doc(state.to_doc()).article_shapes == state.article_shapes

@@ -39,7 +39,13 @@ ITEM = "<item><title>{title}</title><link>{{BASE}}{path}</link><category>Dunia</
 
 
 def stand_in_clean(
-    html: bytes, url: str, *, source: str, headers: dict | None = None, language_hint: str | None = None
+    html: bytes,
+    url: str,
+    *,
+    source: str,
+    headers: dict | None = None,
+    language_hint: str | None = None,
+    like_articles: bool = False,
 ) -> Article | Rejection:
     """A trivial cleaner: the <h1> is the title, no <article> is a rejection."""
     text = html.decode("utf-8", "replace")

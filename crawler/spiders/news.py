@@ -31,7 +31,7 @@ from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
 from newsmon.feeds.state import FeedState
 from newsmon.sources.model import Source
-from newsmon.urls import article_id, published_url
+from newsmon.urls import article_id, path_shape, published_url
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ class NewsSpider(scrapy.Spider):
     # -- articles ------------------------------------------------------------------------------------
     async def parse_article(self, response: Response, source: Source, entry: FeedEntry) -> AsyncIterator[Article]:
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        state: FeedState = response.meta["listed_by"]
         try:
             result = await self._off_reactor(
                 self.cleaner,
@@ -170,11 +171,11 @@ class NewsSpider(scrapy.Spider):
                 source=source.name,
                 headers=headers,
                 language_hint=source.language,
+                like_articles=path_shape(response.url) in state.article_shapes,
             )
         except Exception as error:  # a cleaner bug must cost one article, not the crawl
             log.exception("cleaning %s crashed", response.url)
             result = Rejection(response.url, f"cleaner crashed: {error.__class__.__name__}: {error}")
-        state: FeedState = response.meta["listed_by"]
         if isinstance(result, Rejection):
             self._count("articles_rejected")
             # "too little text (42 words)" counts as "too little text": few distinct reasons, usable as a label
@@ -182,6 +183,7 @@ class NewsSpider(scrapy.Spider):
             log.info("rejected %s: %s", result.url, result.reason)
             state.rejected(result.url, result.reason, datetime.now(UTC))
             return
+        state.kept(result.url)
         result = strip_learned(result, article_id(result.canonical_url), state.boilerplate)
         result.source = source.name
         result.feed_title, result.feed_updated = entry.title, entry.updated

@@ -40,10 +40,12 @@ def clean(
     source: str,
     headers: dict[str, str] | None = None,
     language_hint: str | None = None,
+    like_articles: bool = False,
 ) -> Article | Rejection:
-    """The article in the page at url, or a Rejection with a reason (logged with the URL)."""
+    """The article in the page at url, or a Rejection with a reason (logged with the URL). `like_articles`: the
+    URL has the shape of the source's articles (see urls.path_shape), which outweighs a weak non-article signal."""
     try:
-        return _clean(html, url, source, headers or {}, language_hint)
+        return _clean(html, url, source, headers or {}, language_hint, like_articles)
     except NotHtml as error:
         return _reject(url, str(error), logging.WARNING)
     except Exception as error:  # one bad page must never stop a crawl; the traceback goes to the log
@@ -51,7 +53,9 @@ def clean(
         return Rejection(url, f"cleaning failed: {type(error).__name__}")
 
 
-def _clean(html: bytes, url: str, source: str, headers: dict[str, str], hint: str | None) -> Article | Rejection:
+def _clean(
+    html: bytes, url: str, source: str, headers: dict[str, str], hint: str | None, like_articles: bool
+) -> Article | Rejection:
     check_payload(html, headers)
     tree = trafilatura.load_html(decode(html, headers))
     if tree is None:
@@ -63,7 +67,7 @@ def _clean(html: bytes, url: str, source: str, headers: dict[str, str], hint: st
         retry = _main_text(tree, title, favor_recall=True)
         main = max(main, retry, key=lambda found: len(" ".join(found.paragraphs)))
     paragraphs, credits = main.paragraphs, main.credits
-    reason = not_article_reason(meta, url, paragraphs, len(tree.xpath("//figure")))
+    reason = not_article_reason(meta, url, paragraphs, len(tree.xpath("//figure")), like_articles)
     if reason:
         return _reject(url, reason)
     body = join_paragraphs(paragraphs)

@@ -4,7 +4,8 @@ A page is judged on its main text as well as on what it declares: a signal that 
 or a live blog (JSON-LD type, WordPress body class, URL path) rejects it only when the main text is thin, because
 real articles carry such signals too (a science story with 30 pictures, a blog home page holding a full post, a
 live blog with 3,000 words of updates). A page that declares itself an article (og:type, JSON-LD article types) is
-never rejected on a weak signal (body class, URL path, picture count), only on a structured-data declaration.
+never rejected on a weak signal (body class, URL path, picture count), only on a structured-data declaration; nor
+is a page whose URL has the shape of the source's other articles (the spider tells, from the feed state).
 """
 
 from __future__ import annotations
@@ -43,21 +44,24 @@ def text_size(paragraphs: list[str]) -> tuple[int, int]:
     return words, sum(len(p) for p in distinct)
 
 
-def not_article_reason(meta: PageMeta, url: str, paragraphs: list[str], images: int) -> str | None:
-    """Why the page is not an article, or None. `paragraphs` is the main text, `images` the <figure>s on the page."""
+def not_article_reason(
+    meta: PageMeta, url: str, paragraphs: list[str], images: int, like_articles: bool = False
+) -> str | None:
+    """Why the page is not an article, or None. `paragraphs` is the main text, `images` the <figure>s on the page,
+    `like_articles` whether the URL has the shape of the source's other articles."""
     words, chars = text_size(paragraphs)
     if words >= THIN_WORDS:
         return None
-    return _thin_page_kind(meta, url, words, images) or (
+    return _thin_page_kind(meta, url, words, images, like_articles) or (
         f"too little text ({chars} characters)" if chars < MIN_CHARS else None
     )
 
 
-def _thin_page_kind(meta: PageMeta, url: str, words: int, images: int) -> str | None:
+def _thin_page_kind(meta: PageMeta, url: str, words: int, images: int, like_articles: bool) -> str | None:
     declared = _declared_kind(meta)
     if declared:
         return f"{declared}, {words} words)"
-    if meta.og_type == "article" or meta.ld_types & ARTICLE_TYPES:
+    if meta.og_type == "article" or meta.ld_types & ARTICLE_TYPES or like_articles:
         return None
     weak = _weak_kind(meta, url)
     if weak:

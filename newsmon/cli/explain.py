@@ -15,10 +15,11 @@ from opensearchpy.exceptions import OpenSearchException
 from newsmon.cleaning import Article, clean
 from newsmon.cleaning.template import strip_learned
 from newsmon.config import FileConfig, Settings
+from newsmon.feeds.state import FeedState
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.sources.model import Source
-from newsmon.urls import article_id, published_url
+from newsmon.urls import article_id, path_shape, published_url
 
 MAX_BYTES = 5 * 1024 * 1024
 # Fields that are content or internal bookkeeping, not decisions: shown as a size or not at all.
@@ -40,10 +41,15 @@ def explain(url: str, settings: Settings, config: FileConfig) -> list[str]:
     declared = f"{source.name} (language {source.language or 'not declared'})" if source else "none configured"
     lines.append(f"source:  {declared}")
     hint = source.language if source else None
-    result = clean(body, final_url, source=source.name if source else "", headers=headers, language_hint=hint)
+    states = _feed_states(source, settings)
+    learned = {key: ids for state in states for key, ids in state.boilerplate.items()}
+    like = any(path_shape(final_url) in state.article_shapes for state in states)
+    lines.append(f"URL shape {path_shape(final_url)}: {'like' if like else 'not like'} the source's last articles")
+    result = clean(
+        body, final_url, source=source.name if source else "", headers=headers, language_hint=hint, like_articles=like
+    )
     if not isinstance(result, Article):
         return [*lines, f"decision: rejected: {result.reason}"]
-    learned = _learned(source, settings)
     stripped = strip_learned(result, article_id(result.canonical_url), copy.deepcopy(learned))
     removed = len(result.body.split("\n\n")) - len(stripped.body.split("\n\n"))
     lines.append("decision: kept (an article)")
@@ -80,17 +86,14 @@ def _source_for(url: str, config: FileConfig) -> Source | None:
     return None
 
 
-def _learned(source: Source | None, settings: Settings) -> dict[str, list[str]]:
+def _feed_states(source: Source | None, settings: Settings) -> list[FeedState]:
+    """The source's feed states (its learned template and article URL shapes), or none when the node is away."""
     if source is None:
-        return {}
+        return []
     client = make_client(settings, timeout=5.0)
     try:
-        states = FeedStateStore(client, settings).load([*source.feeds, *source.sitemaps])
-    except OpenSearchException:  # the explanation is still useful without the learned template
-        return {}
+        return list(FeedStateStore(client, settings).load([*source.feeds, *source.sitemaps]).values())
+    except OpenSearchException:  # the explanation is still useful without them
+        return []
     finally:
         client.close()
-    learned: dict[str, list[str]] = {}
-    for state in states.values():
-        learned.update(state.boilerplate)
-    return learned

@@ -11,6 +11,7 @@ from typing import Any
 
 from newsmon.durations import format_duration
 from newsmon.sources.model import Source
+from newsmon.urls import path_shape
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def plan_next_poll(current: timedelta, outcome: PollOutcome, source: Source, con
 
 
 MAX_REJECTIONS = 10
+MAX_SHAPES = 20
 
 
 @dataclass
@@ -86,6 +88,12 @@ class FeedState:
     # The source's template learned from this feed's articles (cleaning.template): paragraph key -> article ids.
     boilerplate: dict[str, list[str]] = field(default_factory=dict)
     rejections: list[dict[str, str]] = field(default_factory=list)  # the last pages rejected: url, reason, at
+    article_shapes: list[str] = field(default_factory=list)  # urls.path_shape of the last articles kept
+
+    def kept(self, url: str) -> None:
+        """An article of this feed was kept: remember the shape of its URL (most recent last)."""
+        shape = path_shape(url)
+        self.article_shapes = [*(s for s in self.article_shapes if s != shape), shape][-MAX_SHAPES:]
 
     def rejected(self, url: str, reason: str, now: datetime) -> None:
         """A page listed by this feed was not an article: keep the last few, newest first, for `newsmon status`."""
