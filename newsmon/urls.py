@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -15,8 +15,17 @@ _TRACKING = re.compile(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def published_url(link: str, base: str) -> str | None:
+    """The URL to fetch for a feed's link: the link exactly as published, made absolute against the feed's URL;
+    None unless it is an http(s) URL with a host. Never canonicalised: sites need their own query spelling."""
+    url = urljoin(base, link.strip())
+    parts = urlsplit(url)
+    return url if parts.scheme in _DEFAULT_PORTS and parts.hostname else None
+
+
 def canonical_url(url: str) -> str:
-    """Lowercase scheme and host, no default port, no fragment, no tracking parameters, sorted query."""
+    """The identity of a URL, never the URL to fetch (see published_url): lowercase scheme and host, no default
+    port, no fragment, no tracking parameters, sorted query."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -31,6 +40,21 @@ def canonical_url(url: str) -> str:
 
 def _query_keys(query: str) -> list[str]:
     return [pair.split("=", 1)[0] for pair in query.split("&") if pair]
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def path_shape(url: str) -> str:
+    """The shape of a URL, to compare a page with the source's articles: host and path, digit runs as "9" and slugs
+    (segments with two or more hyphens, or longer than 24 characters) as "*".
+    https://kabar.example/dunia/2025/05/14/rusia-dan-korea-utara/ -> kabar.example/dunia/9/9/9/*/"""
+    parts = urlsplit(url)
+    segments = []
+    for segment in parts.path.split("/"):
+        segment = _DIGITS.sub("9", segment.lower())
+        segments.append("*" if segment.count("-") >= 2 or len(segment) > 24 else segment)
+    return (parts.hostname or "").removeprefix("www.") + "/".join(segments)
 
 
 def article_id(url: str) -> str:

@@ -22,17 +22,16 @@ def test_ensure_creates_template_index_and_read_alias(es: OpenSearch, settings: 
     schema.ensure(es, settings)
 
     template = es.indices.get_index_template(name=mappings.template_name(settings))["index_templates"][0]
-    assert template["index_template"]["index_patterns"] == [
-        f"{settings.index_prefix}-articles-v{mappings.MAPPING_VERSION}-*"
-    ]
+    version = mappings.MAPPING_VERSION
+    assert template["index_template"]["index_patterns"] == [f"{settings.index_prefix}-articles-v{version}-*"]
     behind_alias = es.indices.get_alias(name=mappings.read_alias(settings))
     assert len(behind_alias) == 1
     (index,) = behind_alias
-    assert index.startswith(f"{settings.index_prefix}-articles-v{mappings.MAPPING_VERSION}-")
+    assert index.startswith(f"{settings.index_prefix}-articles-v{version}-")
     mapping = es.indices.get_mapping(index=index)[index]["mappings"]
     assert mapping["dynamic"] == "strict"
-    assert mapping["properties"]["title"]["fields"]["id"]["analyzer"] == "indonesian"
-    assert mapping["properties"]["body"]["fields"]["en"]["analyzer"] == "english"
+    assert mapping["properties"]["title"]["fields"]["id"]["analyzer"] == mappings.ID_ANALYZER
+    assert mapping["properties"]["body"]["fields"]["en"]["analyzer"] == mappings.EN_ANALYZER
 
 
 def test_ensure_twice_changes_nothing(es: OpenSearch, settings: Settings) -> None:

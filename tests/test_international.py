@@ -152,13 +152,15 @@ def test_crawl_explain_prints_the_decision_and_its_reason(
         return result.output
 
     minister = explain("k02")
-    assert "source: kabar\ninternational: yes\n" in minister
-    assert "reason: places: Jepang, Tokyo (foreign) vs RI (home); despite path /nasional/ (domestic)" in minister
-    assert "section (for the history): /nasional/" in minister
-    assert "international: no (not indexed)\nreason: places: Amerika Serikat (foreign) vs Bogor (home)" in explain(
-        "k05"
+    assert "source:  kabar (language not declared)" in minister and "\n  international: True\n" in minister
+    assert "international_reason: places: Jepang, Tokyo (foreign) vs RI (home); despite path /nasional/ (domestic)" in (
+        minister
     )
-    assert "reason: path ^/dunia/ (the source's rule)" in explain("k10")
+    assert "section (for the history): /nasional/" in minister
+    domestic = explain("k05")
+    assert "(domestic: not indexed)" in domestic and "\n  international: False\n" in domestic
+    assert "international_reason: places: Amerika Serikat (foreign) vs Bogor (home)" in domestic
+    assert "international_reason: path ^/dunia/ (the source's rule)" in explain("k10")
     assert not any(r.path == "/feed/" for r in news_site.requests)  # one page, no crawl
     context.settings.cache_clear()
 

@@ -30,13 +30,14 @@ from twisted.python.failure import Failure
 from newsmon.cleaning.article import Article, Rejection
 from newsmon.cleaning.gate import MAX_PAGE_BYTES
 from newsmon.cleaning.normalise import comparable
+from newsmon.cleaning.template import strip_learned
 from newsmon.crawler.middlewares import RateLimited, RefusedURL, retry_after
 from newsmon.feeds.international import PageSignals, decide, rule_reason, section_key
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
 from newsmon.feeds.state import FeedState, merged_history
 from newsmon.sources.model import Source
-from newsmon.urls import article_id, canonical_url
+from newsmon.urls import article_id, path_shape, published_url
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class NewsSpider(scrapy.Spider):
         if parsed.warning:
             log.warning(parsed.warning)
         self._count("items_skipped", parsed.skipped)
-        wanted = self._wanted_entries(state, source, parsed.entries, now)
+        wanted = self._wanted_entries(state, source, parsed.entries, now, response.url)
         known = await asyncio.to_thread(self.lookup, list(wanted))
         decided: dict[str, dict] = {}
         if source.international.decides_pages and self.decided:
@@ -156,10 +157,13 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def _wanted_entries(
-        self, state: FeedState, source: Source, entries: list[FeedEntry], now: datetime
+        self, state: FeedState, source: Source, entries: list[FeedEntry], now: datetime, feed_url: str
     ) -> dict[str, tuple[str, FeedEntry, str | None]]:
-        """id -> (canonical URL, entry, why the rule says international) for the entries to consider, within the
-        source's max_age, one per id: those the rule matches, and for auto sources every other one too (None)."""
+        """id -> (URL to fetch, entry, why the rule says international) for the entries to consider, within the
+        source's max_age, one per id: those the rule matches, and for auto sources every other one too (None).
+
+        The URL fetched is the link as published (made absolute against the feed): sites answer 404 to a
+        canonicalised form (sorted query, empty values dropped); the canonical form is only the identity key."""
         wanted: dict[str, tuple[str, FeedEntry, str | None]] = {}
         for entry in entries:
             try:
@@ -171,7 +175,9 @@ class NewsSpider(scrapy.Spider):
                 if source.max_age and when and now - when > source.max_age:
                     self._count("items_too_old")
                     continue
-                url = canonical_url(entry.url)
+                url = published_url(entry.url, feed_url)
+                if url is None:
+                    raise ValueError(f"item link {entry.url[:200]!r} is not an http(s) URL")
                 wanted.setdefault(article_id(url), (url, entry, because))
             except Exception as error:  # one unusual item must not stop the rest of its feed
                 self._item_skipped(state, entry, error)
@@ -203,6 +209,7 @@ class NewsSpider(scrapy.Spider):
         self, response: Response, source: Source, entry: FeedEntry, because: str | None, first_decision: bool
     ) -> AsyncIterator[Article]:
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        state: FeedState = response.meta["listed_by"]
         try:
             result = await self._off_reactor(
                 self.cleaner,
@@ -211,6 +218,7 @@ class NewsSpider(scrapy.Spider):
                 source=source.name,
                 headers=headers,
                 language_hint=source.language,
+                like_articles=path_shape(response.url) in state.article_shapes,
             )
         except Exception as error:  # a cleaner bug must cost one article, not the crawl
             log.exception("cleaning %s crashed", response.url)
@@ -220,7 +228,10 @@ class NewsSpider(scrapy.Spider):
             # "too little text (42 words)" counts as "too little text": few distinct reasons, usable as a label
             self.crawler.stats.inc_value(REJECTED_PREFIX + result.reason.split("(")[0].split(":")[0].strip())
             log.info("rejected %s: %s", result.url, result.reason)
+            state.rejected(result.url, result.reason, datetime.now(UTC))
             return
+        state.kept(result.url)
+        result = strip_learned(result, article_id(result.canonical_url), state.boilerplate)
         result.source = source.name
         result.feed_title, result.feed_updated = entry.title, entry.updated
         result.fetched_at = datetime.now(UTC)
@@ -246,7 +257,7 @@ class NewsSpider(scrapy.Spider):
             return True
         self._count("articles_domestic")
         log.info("domestic, not indexed: %s: %s", article.url, article.international_reason)
-        self.decisions[article_id(canonical_url(entry.url))] = {
+        self.decisions[article_id(published_url(entry.url, state.url) or entry.url)] = {  # the key the feed looks up
             "url": article.url,
             "source": source.name,
             "title": article.title,

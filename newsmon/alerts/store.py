@@ -20,7 +20,7 @@ from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
 from newsmon.config import Settings, validation_message
 from newsmon.index.client import index_name
-from newsmon.index.mappings import TEXT_ANALYZER, article_properties
+from newsmon.index.mappings import MAPPING_VERSION, TEXT_ANALYZER, article_properties
 
 PAGE = 10_000  # the search server's default max_result_window
 _ARTICLE = article_properties()["properties"]
@@ -30,6 +30,7 @@ _PAIRS = {"type": "text", "analyzer": TEXT_ANALYZER, "index_phrases": True}
 PAIR_FIELDS = ["title.pairs", "body.pairs"]
 _WATCHES: dict[str, Any] = {
     "dynamic": "strict",
+    "_meta": {"analysis_version": MAPPING_VERSION},  # the articles' analysis the stored queries were parsed with
     "properties": {
         "query": {"type": "percolator"},
         "name": {"type": "keyword"},
@@ -88,9 +89,29 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
         name = index_name(settings, kind)
         if not client.indices.exists(index=name):
             client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+    watches = index_name(settings, "watches")
+    _migrate_analysis(client, watches)
     # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
     text = {field: _WATCHES["properties"][field] for field in ("title", "body")}
-    client.indices.put_mapping(index=index_name(settings, "watches"), body={"properties": text})
+    client.indices.put_mapping(index=watches, body={"properties": text})
+
+
+def _migrate_analysis(client: OpenSearch, index: str) -> None:
+    """Bring a watches index made with older analyzers to the articles' current ones, and store every watch again
+    so that its percolator query is parsed with them (a stored query keeps the terms it was parsed into)."""
+    meta = client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+    if meta.get("analysis_version") == MAPPING_VERSION:
+        return
+    client.indices.close(index=index)
+    try:
+        client.indices.put_settings(index=index, body={"analysis": article_properties()["analysis"]})
+    finally:
+        client.indices.open(index=index)
+        client.cluster.health(index=index, wait_for_status="yellow")
+    documents = [(hit["_id"], hit["_source"]) for hit in helpers.scan(client, index=index)]
+    actions = ({"_index": index, "_id": id_, "_source": source} for id_, source in documents)
+    helpers.bulk(client, actions, refresh=True)
+    client.indices.put_mapping(index=index, body={"_meta": _WATCHES["_meta"]})
 
 
 def percolator_query(text: str) -> dict[str, Any]:

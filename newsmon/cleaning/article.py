@@ -17,6 +17,7 @@ class Article:
     language: str  # ISO 639-1 ("id", "en")
     lead: str = ""
     authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)  # from a credit line under the text ("Editor: …")
     published_at: datetime | None = None
     updated_at: datetime | None = None
     section: str | None = None  # e.g. "Internasional"

@@ -17,7 +17,7 @@ _BREADCRUMB_XPATH = (
     "//*[translate(@aria-label, 'B', 'b')='breadcrumb' or contains(concat(' ', normalize-space(@class), ' '), "
     "' breadcrumb ') or contains(concat(' ', normalize-space(@class), ' '), ' breadcrumbs ')]"
 )
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "Report"}
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "Report"}
 
 
 @dataclass
@@ -42,7 +42,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
     metas = _meta_tags(tree)
     nodes = list(_ld_nodes(tree))
     types = {t for node in nodes for t in _as_list(node.get("@type")) if isinstance(t, str)}
-    article = next((n for n in nodes if _ARTICLE_TYPES & set(_as_list(n.get("@type")))), {})
+    article = next((n for n in nodes if ARTICLE_TYPES & set(_as_list(n.get("@type")))), {})
 
     def first(*keys: str) -> str:
         return next((metas[k][0] for k in keys if metas.get(k)), "")

@@ -113,8 +113,9 @@ def export(since: Since = None) -> None:
 
 
 def status() -> None:
-    """Show whether the search node answers (and its version), documents per index, the spool backlog, and when
-    each source was last polled successfully."""
+    """Show whether the search node answers (and its version), documents per index, the spool backlog, when
+    each source was last polled successfully, and the last pages each source's feeds listed that were rejected as
+    not an article (with the reason)."""
     settings = context.settings()
     client = make_client(settings)
     typer.echo(f"spool backlog: {Spool(settings.spool_dir).backlog()} articles waiting in {settings.spool_dir}")
@@ -130,7 +131,7 @@ def status() -> None:
     indices = client.cat.indices(index=f"{settings.index_prefix}-*", format="json", expand_wildcards="open")
     for row in sorted(indices, key=lambda r: r["index"]):
         typer.echo(f"  {row['index']}: {row['docs.count']}")
-    feeds = _feed_states(client, settings)
+    feeds = _feed_docs(client, settings)
     typer.echo("last successful poll per source:")
     for source, when in sorted(_last_polls(feeds).items()):
         typer.echo(f"  {source}: {when}")
@@ -139,11 +140,18 @@ def status() -> None:
         typer.echo("pages decided by `auto` per source (domestic ones are not indexed):")
         for source, (international, domestic) in sorted(decided.items()):
             typer.echo(f"  {source}: {international} international, {domestic} domestic")
+    typer.echo(f"last rejected pages per source (newest first, at most {REJECTIONS_SHOWN}):")
+    for source, rows in sorted(_rejections(feeds).items()):
+        for row in rows:
+            typer.echo(f"  {source}: {row['at'][:19]} {row['url']}: {row['reason']}")
 
 
-def _feed_states(client: OpenSearch, settings: Settings) -> list[dict]:
-    """The stored feed states (written by the feeds engine), the fields `status` shows."""
-    fields = ["source", "last_success", "decided_international", "decided_domestic"]
+REJECTIONS_SHOWN = 5
+
+
+def _feed_docs(client: OpenSearch, settings: Settings) -> list[dict]:
+    """The feed-state documents (written by the feeds engine), the fields `status` shows."""
+    fields = ["source", "last_success", "decided_international", "decided_domestic", "rejections"]
     try:
         response = client.search(index=index_name(settings, "feeds"), body={"size": 10000, "_source": fields})
     except NotFoundError:
@@ -160,6 +168,15 @@ def _decided(feeds: list[dict]) -> dict[str, tuple[int, int]]:
             before = totals.get(feed["source"], (0, 0))
             totals[feed["source"]] = (before[0] + international, before[1] + domestic)
     return totals
+
+
+def _rejections(feeds: list[dict]) -> dict[str, list[dict[str, str]]]:
+    """source -> its feeds' last rejected pages, newest first."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for feed in feeds:
+        if feed.get("source") and feed.get("rejections"):
+            found.setdefault(feed["source"], []).extend(feed["rejections"])
+    return {s: sorted(rows, key=lambda r: r["at"], reverse=True)[:REJECTIONS_SHOWN] for s, rows in found.items()}
 
 
 def _last_polls(feeds: list[dict]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import typer
 
 from newsmon import logs
 from newsmon.cli import context
-from newsmon.config import ConfigError
+from newsmon.config import ConfigError, FileConfig, Settings
 from newsmon.durations import parse_duration
 
 
@@ -87,8 +87,9 @@ def crawl(
         typer.Option(
             "--explain",
             metavar="URL",
-            help="Only fetch this article page and print whether it counts as international for its source, and "
-            "why (nothing is indexed). The source is the one with feeds on the page's host, or --source.",
+            help="Instead of a cycle: fetch this one page and print why it would be kept or rejected, and whether it "
+            "counts as international for its source (the one with feeds on the page's site, or --source), and why. "
+            "Nothing is indexed.",
         ),
     ] = None,
 ) -> None:
@@ -111,9 +112,7 @@ def crawl(
     config = context.file_config()
     names = source or []
     if explain:
-        from newsmon.cli.explain import explain as explain_page
-
-        typer.echo(explain_page(settings, config, explain, names))
+        _explain(explain, settings, config, names)
         return
     unknown = [name for name in names if config.source(name) is None]
     if unknown:
@@ -125,6 +124,17 @@ def crawl(
     summary = runtime.run(lambda: run_cycle(settings, config, chosen, console=console))
     elapsed = datetime.now(UTC) - started
     typer.echo(summary.render(elapsed=elapsed))
+
+
+def _explain(url: str, settings: Settings, config: FileConfig, names: list[str]) -> None:
+    from newsmon.cli.explain import ExplainError, explain
+
+    try:
+        lines = explain(url, settings, config, names)
+    except ExplainError as error:
+        typer.echo(f"newsmon crawl --explain: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("\n".join(lines))
 
 
 def _duration(option: str, value: str) -> timedelta:

@@ -11,6 +11,7 @@ from typing import Any
 
 from newsmon.durations import format_duration
 from newsmon.sources.model import Source
+from newsmon.urls import path_shape
 
 MAX_SECTIONS = 200  # section keys kept per feed: URL directories can be many
 
@@ -75,6 +76,10 @@ def plan_next_poll(current: timedelta, outcome: PollOutcome, source: Source, con
     return NextPoll(interval, wait, reason)
 
 
+MAX_REJECTIONS = 10
+MAX_SHAPES = 20
+
+
 @dataclass
 class FeedState:
     url: str
@@ -97,6 +102,19 @@ class FeedState:
     decided_international: int = 0
     decided_domestic: int = 0
     sections: dict[str, list[int]] = field(default_factory=dict)
+    # The source's template learned from this feed's articles (cleaning.template): paragraph key -> article ids.
+    boilerplate: dict[str, list[str]] = field(default_factory=dict)
+    rejections: list[dict[str, str]] = field(default_factory=list)  # the last pages rejected: url, reason, at
+    article_shapes: list[str] = field(default_factory=list)  # urls.path_shape of the last articles kept
+
+    def kept(self, url: str) -> None:
+        """An article of this feed was kept: remember the shape of its URL (most recent last)."""
+        shape = path_shape(url)
+        self.article_shapes = [*(s for s in self.article_shapes if s != shape), shape][-MAX_SHAPES:]
+
+    def rejected(self, url: str, reason: str, now: datetime) -> None:
+        """A page listed by this feed was not an article: keep the last few, newest first, for `newsmon status`."""
+        self.rejections = [{"url": url, "reason": reason, "at": now.isoformat()}, *self.rejections][:MAX_REJECTIONS]
 
     def succeeded(
         self,

@@ -10,8 +10,11 @@ Layout (monthly indices, no rollover job needed):
 - ``N`` is ``MAPPING_VERSION``. Changing the mapping means bumping it: ``index.schema.ensure`` then installs the new
   template, reindexes every older-version index still in the alias into its ``v{N}`` twin, and moves the alias.
 
-Text fields use a language-neutral analyzer (exact words, accents folded) with ``.id`` (Indonesian stems) and
-``.en`` (English stems) subfields; watches are percolated against the same mapping (see ``article_properties``).
+Text fields use a language-neutral analyzer (exact words, accents folded, possessive 's dropped) with ``.id``
+(Indonesian stems) and ``.en`` (English stems) subfields; watches are percolated against the same mapping (see
+``article_properties``). Every analyzer first reads the text the way a reader sees it (``READER_CHARS``): both
+apostrophes are one, soft hyphens and zero-width characters vanish, no-break spaces are spaces. The stored body keeps
+its original characters; only the analysis normalises them.
 """
 
 from __future__ import annotations
@@ -23,20 +26,47 @@ from typing import Any
 from newsmon.config import Settings
 from newsmon.index.client import index_name
 
-MAPPING_VERSION = 2  # 2: international, international_reason
+MAPPING_VERSION = 3  # 2: international, international_reason; 3: reader-normalised characters and possessives
 
 TEXT_ANALYZER = "newsmon_text"
+ID_ANALYZER = "newsmon_id"
+EN_ANALYZER = "newsmon_en"
+READER_CHARS = "newsmon_reader_chars"
+
+# U+2019 and kin -> "'" (then "group’s" and "group's" analyse alike); soft hyphen, zero-width space/joiners, word
+# joiner and BOM -> nothing (the word is whole, as the reader sees it); no-break and narrow spaces -> a space.
+_READER_MAPPINGS = [
+    *(f"\\u{code}=>'" for code in ("2019", "2018", "02BC", "FF07", "00B4", "0060")),
+    *(f"\\u{code}=>" for code in ("00AD", "200B", "200C", "200D", "2060", "FEFF")),
+    *(f"\\u{code}=>\\u0020" for code in ("00A0", "202F", "2007")),
+]
+
+
+def _custom(*filters: str) -> dict[str, Any]:
+    return {"type": "custom", "tokenizer": "standard", "char_filter": [READER_CHARS], "filter": list(filters)}
+
 
 ANALYSIS: dict[str, Any] = {
+    "char_filter": {READER_CHARS: {"type": "mapping", "mappings": _READER_MAPPINGS}},
+    "filter": {
+        "newsmon_possessive": {"type": "stemmer", "language": "possessive_english"},
+        "newsmon_en_stop": {"type": "stop", "stopwords": "_english_"},
+        "newsmon_en_stem": {"type": "stemmer", "language": "english"},
+        "newsmon_id_stop": {"type": "stop", "stopwords": "_indonesian_"},
+        "newsmon_id_stem": {"type": "stemmer", "language": "indonesian"},
+    },
+    # The built-in "english" and "indonesian" analyzers, rebuilt with the reader's characters in front.
     "analyzer": {
-        TEXT_ANALYZER: {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
-    }
+        TEXT_ANALYZER: _custom("lowercase", "newsmon_possessive", "asciifolding"),
+        EN_ANALYZER: _custom("newsmon_possessive", "lowercase", "newsmon_en_stop", "newsmon_en_stem"),
+        ID_ANALYZER: _custom("lowercase", "newsmon_id_stop", "newsmon_id_stem"),
+    },
 }
 
 _TEXT = {
     "type": "text",
     "analyzer": TEXT_ANALYZER,
-    "fields": {"id": {"type": "text", "analyzer": "indonesian"}, "en": {"type": "text", "analyzer": "english"}},
+    "fields": {"id": {"type": "text", "analyzer": ID_ANALYZER}, "en": {"type": "text", "analyzer": EN_ANALYZER}},
 }
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
@@ -53,6 +83,7 @@ PROPERTIES: dict[str, Any] = {
             "language",
             "tags",
             "story_id",
+            "editors",
             "outlets",
             "lsh_bands",
             "content_hash",

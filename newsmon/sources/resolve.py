@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
@@ -28,6 +29,14 @@ class NoFeedFound(Exception):
 
 class _Refused(urllib.error.URLError):
     pass
+
+
+@dataclass
+class Page:
+    body: bytes
+    url: str  # after redirects
+    status: int
+    headers: dict[str, str]
 
 
 class _Fetcher:
@@ -62,43 +71,47 @@ class _Fetcher:
         site = urljoin(url, "/")
         if site not in self.robots:
             try:
-                body, _ = self.download(urljoin(site, "/robots.txt"), limit=512 * 1024)
+                body = self.download(urljoin(site, "/robots.txt"), limit=512 * 1024).body
                 self.robots[site] = Protego.parse(body.decode("utf-8", "replace"))
             except (urllib.error.URLError, TimeoutError, ValueError, OSError):
                 self.robots[site] = None  # no robots.txt (or none readable): everything is allowed, as in Scrapy
         parser = self.robots[site]
         return parser is None or parser.can_fetch(url, self.user_agent)
 
-    def download(self, url: str, limit: int = MAX_BYTES) -> tuple[bytes, str | None]:
+    def download(self, url: str, limit: int = MAX_BYTES) -> Page:
         """GET url, checked already (redirects are checked on the way); raises on network errors and refusals."""
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         with self.opener.open(request, timeout=self.timeout) as response:
-            return response.read(limit + 1), response.headers.get("Content-Type")
+            headers = {key.title(): value for key, value in response.headers.items()}
+            return Page(response.read(limit + 1), response.geturl(), response.status, headers)
 
-    def fetch(self, url: str) -> tuple[bytes, str | None] | None:
-        """The body and Content-Type of url, or None (logged) when refused, disallowed or failed."""
-        if self.refusal(url):
-            return None
-        if not self.allowed_by_robots(url):
-            log.info("%s: disallowed by robots.txt", url)
-            return None
+    def fetch(self, url: str) -> Page | None:
+        """The page at url, or None (logged) when refused, disallowed or failed."""
         try:
-            return self.download(url)
+            return self.get(url)
         except (urllib.error.URLError, TimeoutError, ValueError, OSError) as error:
             log.info("%s: %s", url, getattr(error, "reason", error))
             return None
 
+    def get(self, url: str) -> Page:
+        """The page at url; URLError (with the reason) when refused, disallowed or failed."""
+        if reason := self.refusal(url):
+            raise _Refused(f"refused: {reason}")
+        if not self.allowed_by_robots(url):
+            raise _Refused("disallowed by the site's robots.txt")
+        return self.download(url)
 
-def fetch(url: str, user_agent: str, timeout: float, policy: FetchPolicy) -> tuple[bytes, str | None] | None:
-    """One guarded, robots.txt-abiding GET (for `crawl --explain`); None (logged) when refused or failed."""
-    return _Fetcher(url, user_agent, timeout, policy).fetch(url)
+
+def fetch_page(url: str, user_agent: str, timeout: float, policy: FetchPolicy) -> Page:
+    """One guarded, robots.txt-abiding GET (for `crawl --explain`); URLError with the reason when it fails."""
+    return _Fetcher(url, user_agent, timeout, policy).get(url)
 
 
-def _is_feed(url: str, fetched: tuple[bytes, str | None] | None) -> bool:
+def _is_feed(url: str, fetched: Page | None) -> bool:
     if fetched is None:
         return False
     try:
-        parse_feed(fetched[0], url, fetched[1])
+        parse_feed(fetched.body, url, fetched.headers.get("Content-Type"))
     except FeedError:
         return False
     return True
@@ -125,7 +138,7 @@ def find_feeds(
         raise NoFeedFound(f"{url}: could not be fetched")
     if _is_feed(url, page):
         return [url]
-    announced = [feed for feed in discover_feeds(page[0], url) if not fetcher.refusal(feed)]
+    announced = [feed for feed in discover_feeds(page.body, url) if not fetcher.refusal(feed)]
     if announced:
         return announced
     found = [c for c in wordpress_candidates(url, categories) if _is_feed(c, fetcher.fetch(c))]
