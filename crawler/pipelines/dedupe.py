@@ -19,6 +19,7 @@ from typing import TypeVar
 from opensearchpy import TransportError
 from scrapy.crawler import Crawler
 
+from newsmon import faults
 from newsmon.cleaning.article import Article
 from newsmon.cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, lsh_bands, similarity
 from newsmon.config import Settings
@@ -88,6 +89,7 @@ class DedupePipeline:
         return _closest(item, candidates, lambda seen: seen.signature)
 
     def _story_in_index(self, item: Article, own_id: str, bands: list[str]) -> _Seen | None:
+        faults.point("dedupe-lookup")
         known = self._store.lookup([own_id]).get(own_id)
         if known and known.get("story_id"):
             return _Seen(known["story_id"], known.get("outlets", []), item.content_hash, item.signature)

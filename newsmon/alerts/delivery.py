@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from opensearchpy import OpenSearch
 
+from newsmon import faults
 from newsmon.alerts.ledger import AlertLedger, Record
 from newsmon.alerts.model import AlertItem, Watch
 from newsmon.alerts.store import WatchStore
@@ -37,8 +38,6 @@ from newsmon.mail.render import render_alert
 from newsmon.mail.send import SendError, send_message
 
 log = logging.getLogger(__name__)
-
-CLAIM_TIMEOUT = timedelta(minutes=15)  # well over the longest send: SMTP timeouts x retries x recipients
 
 
 @dataclass
@@ -74,7 +73,7 @@ def deliver_due(client: OpenSearch, settings: Settings, now: datetime) -> Delive
     """Send every alert that is due at `now`; failures stay in the outbox for the next run."""
     ledger, journal = AlertLedger(client, settings), SentJournal(settings)
     report = DeliveryReport()
-    stale = ledger.stale_claims(now - CLAIM_TIMEOUT)
+    stale = ledger.stale_claims(now - settings.claim_timeout)
     if stale:
         _reconcile(ledger, journal, _watches(client, settings), stale, now)
     by_watch: dict[str, list[Record]] = defaultdict(list)
@@ -104,6 +103,7 @@ def _send_watch(
 ) -> None:
     claim = uuid.uuid4().hex
     records = ledger.claim(sorted(records, key=lambda r: r.source["created_at"]), claim, now)
+    faults.point("after-claim")
     error = None
     for recipient in watch.emails:
         batch = [r for r in records if recipient not in r.source["sent_to"]]
@@ -114,15 +114,19 @@ def _send_watch(
             watch, [_story_item(r) for r in batch], recipient, settings.mail_from, f"<{claim}.{tag}@newsmon>"
         )
         try:
+            faults.point("before-smtp")
             send_message(settings.smtp, message)
         except SendError as failure:
             error = str(failure)
             log.error("watch %r: mail to %s not sent, will retry: %s", watch.name, recipient, error)
             report.errors.append(error)
             continue
+        faults.point("after-smtp")
         ids = [r.id for r in batch]
         journal.append(claim, recipient, ids)
+        faults.point("after-journal")
         ledger.add_recipient(ids, recipient)
+        faults.point("after-sent-to")
         report.emails_sent += 1
     for record in records:
         status = ledger.settle(record, watch.emails, now, error)
