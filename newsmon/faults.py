@@ -9,7 +9,16 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("after-match", "after-claim", "before-smtp", "after-smtp", "after-journal", "after-sent-to", "dedupe-lookup", "index-write")
+POINTS = (
+    "after-match",
+    "after-claim",
+    "before-smtp",
+    "after-smtp",
+    "after-journal",
+    "after-sent-to",
+    "dedupe-lookup",
+    "index-write",
+)
 
 
 class InjectedFault(RuntimeError):

@@ -87,6 +87,7 @@ def deliver(client: OpenSearch, settings: Settings) -> None:
     report = deliver_due(client, settings, datetime.now(UTC))
     metrics.ALERTS_SENT.inc(report.emails_sent)
     metrics.ALERTS_FAILED.inc(report.alerts_failed)
+    metrics.ALERTS_UNDELIVERABLE.inc(report.alerts_undeliverable)
     for error in report.errors:
         log.warning("alert delivery: %s", error)
 

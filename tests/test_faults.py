@@ -22,24 +22,28 @@ import pytest
 import yaml
 from opensearchpy import OpenSearch
 from prometheus_client import REGISTRY
+from pydantic import SecretStr
 
 from newsmon.alerts.delivery import SentJournal, deliver_due
 from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.matching import match_batch
+from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
 from newsmon.crawler.pipelines.dedupe import DedupePipeline
 from newsmon.crawler.pipelines.indexing import IndexPipeline
 from newsmon.index.client import make_client
 from newsmon.index.spool import Spool
 from newsmon.scheduler import jobs
+from tests import test_service_e2e
 from tests.support.site import FixtureSite
 from tests.support.smtp import SmtpServer
 from tests.test_alerts_support import article, watch, with_watches
 from tests.test_index_articles import make_article
-from tests.test_index_pipeline import LONG_BODY, Forwarder, crawler_for, process
+from tests.test_index_pipeline import LONG_BODY, Forwarder, crawler_for
 from tests.test_service_e2e import Service, publish
 
 pytestmark = pytest.mark.slow
+service_env, services = test_service_e2e.service_env, test_service_e2e.services  # `newsmon run` fixtures
 
 RECIPIENTS = ["a@example.test", "b@example.test"]
 ATTACK = article("serangan", "Rusia menyerang Kharkiv", "Pasukan Rusia menyerang kota Kharkiv pada Selasa pagi.")
@@ -68,7 +72,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 
 def statuses(es: OpenSearch, settings: Settings, name: str) -> list[str]:
-    return sorted(r.source["status"] for r in AlertLedger(es, settings).records(name))
+    return sorted(r.source["status"] for r in AlertLedger(es, settings).records(WatchStore(es, settings).get(name)))
 
 
 def process_state(pid: int) -> str:
@@ -143,12 +147,14 @@ def test_run_killed_after_match_alerts_once_after_restart(
 
 
 def test_smtp_down_between_two_recipients_then_back_sends_each_once(es, settings, smtp_server) -> None:
-    smtp_server.on_data = lambda: threading.Timer(0.2, smtp_server.stop).start()  # goes down after the first mail
+    accepted: list[int] = []
+    # The server goes down after accepting the first mail: it answers 421 ("closing channel"), then stops.
+    smtp_server.on_data = lambda: "421 4.3.2 shutting down" if accepted else accepted.append(1)
     record_match(es, settings)
     now = datetime.now(UTC)
     report = deliver_due(es, settings, now)
     assert report.emails_sent == 1
-    wait_until(lambda: smtp_server._controller is None, 5, "the SMTP server to stop")
+    smtp_server.stop()
     assert deliver_due(es, settings, now + timedelta(minutes=3)).emails_sent == 0  # still down: retried later
     smtp_server.on_data = None
     smtp_server.start()
@@ -162,7 +168,9 @@ def test_slow_smtp_with_many_recipients_is_not_sent_twice_by_a_second_sender(es,
     recipients = [f"r{n}@example.test" for n in range(8)]
     slow = SmtpServer(delay=0.4).start()
     try:
-        quick_claims = settings.model_copy(update={"smtp_url": slow.url, "claim_timeout": timedelta(seconds=1)})
+        quick_claims = settings.model_copy(
+            update={"smtp_url": SecretStr(slow.url), "claim_timeout": timedelta(seconds=1)}
+        )
         with_watches(es, quick_claims, watch("Kharkiv", "kharkiv").model_copy(update={"emails": recipients}))
         match_batch(es, quick_claims, [ATTACK], now=datetime.now(UTC))
 
@@ -187,7 +195,7 @@ def test_refused_recipient_is_marked_failed_shown_and_counted_not_retried(es, se
 
     refusing = SmtpServer(refuse=frozenset({RECIPIENTS[1]})).start()
     try:
-        refused = settings.model_copy(update={"smtp_url": refusing.url})
+        refused = settings.model_copy(update={"smtp_url": SecretStr(refusing.url)})
         record_match(es, refused)
         before = REGISTRY.get_sample_value("newsmon_alerts_undeliverable_total") or 0.0
         jobs.deliver(es, refused)
@@ -195,7 +203,7 @@ def test_refused_recipient_is_marked_failed_shown_and_counted_not_retried(es, se
             deliver_due(es, refused, datetime.now(UTC) + timedelta(hours=hours))
         assert refusing.rcpt_attempts.count(RECIPIENTS[1]) == 1
         assert_once_each(refusing, {RECIPIENTS[0]: 1})
-        [record] = AlertLedger(es, refused).records("Kharkiv")
+        [record] = AlertLedger(es, refused).records(WatchStore(es, refused).get("Kharkiv"))
         assert record.source["status"] == "failed"
         assert "550" in record.source["error"] and RECIPIENTS[1] in record.source["error"]
         assert REGISTRY.get_sample_value("newsmon_alerts_undeliverable_total") == before + 1

@@ -1,13 +1,14 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives, parsed.
 
 Faults for tests: `delay` seconds before answering each DATA (a slow server), `refuse` addresses answered with
-550 at RCPT TO (a permanent refusal), `on_data` called for each message before it is accepted."""
+550 at RCPT TO (a permanent refusal), `on_data` called for each message before it is accepted (if it returns a
+reply such as "421 ...", the message is answered with that instead)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
-import asyncio
 import socket
 import threading
 import time
@@ -25,15 +26,15 @@ class _Keep:
         with self.lock:
             self.server.rcpt_attempts.append(address)
         if address in self.server.refuse:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
-        if self.server.on_data:
-            await asyncio.to_thread(self.server.on_data)
+        if self.server.on_data and (reply := await asyncio.to_thread(self.server.on_data)):
+            return reply
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
@@ -54,7 +55,7 @@ class SmtpServer:
         *,
         delay: float = 0.0,
         refuse: frozenset[str] = frozenset(),
-        on_data: Callable[[], None] | None = None,
+        on_data: Callable[[], str | None] | None = None,
     ) -> None:
         self.messages: list[EmailMessage] = []
         self.rcpt_attempts: list[str] = []
