@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 POINTS = (
     "after-match",
@@ -31,4 +32,6 @@ def point(name: str) -> None:
         return
     if action == "raise":
         raise InjectedFault(f"fault injected at {name}")
-    os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
+    # To this thread, not the process: a process-wide signal may be taken by another thread while this one runs on
+    # for a moment (and, say, sends the mail it was meant to stop before).
+    signal.pthread_kill(threading.get_ident(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)

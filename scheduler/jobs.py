@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from opensearchpy import OpenSearch
+from scrapy.crawler import Crawler
 
 from newsmon.alerts.catchup import catch_up as catch_up_watches
 from newsmon.alerts.delivery import deliver_due
@@ -31,6 +33,7 @@ class Crawls:
         self.settings = settings
         self.client = client
         self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.crawlers: dict[str, Crawler] = {}
         self.started: dict[str, datetime] = {}
         self.poll_lag = 0.0  # seconds the most overdue feed waited at the last check
 
@@ -58,14 +61,24 @@ class Crawls:
 
     async def _crawl(self, source: Source) -> None:
         try:
-            record(await crawl_once(self.settings, [source]))
+            record(
+                await crawl_once(self.settings, [source], on_crawler=partial(self.crawlers.__setitem__, source.name))
+            )
         except Exception:
             log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
         finally:
             self.in_flight.pop(source.name, None)
+            self.crawlers.pop(source.name, None)
 
     def stalled(self, now: datetime) -> list[str]:
         return [name for name in self.in_flight if now - self.started[name] > STALLED_AFTER]
+
+    async def stop(self) -> None:
+        """Stop every in-flight crawl now (a leader stepping down): no new requests; what was fetched is flushed
+        to the index, or to the spool if the node is unreachable."""
+        for name, crawler in list(self.crawlers.items()):
+            log.warning("stopping the crawl of source %s", name)
+            await crawler.stop_async()
 
     async def wait(self) -> None:
         """Let in-flight crawls finish: their pipelines flush to the index or to the spool."""

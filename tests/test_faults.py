@@ -60,7 +60,7 @@ def by_recipient(smtp: SmtpServer) -> dict[str, list[str]]:
 
 def assert_once_each(smtp: SmtpServer, expected: dict[str, int]) -> None:
     received = by_recipient(smtp)
-    assert {r: len(ids) for r, ids in received.items()} == expected
+    assert {r: len(ids) for r, ids in received.items()} == expected, received
     assert all(len(set(ids)) == 1 for ids in received.values()), received  # a resend keeps its Message-ID
 
 

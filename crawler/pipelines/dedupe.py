@@ -71,14 +71,17 @@ class DedupePipeline:
             return item
         story = _Seen(own_id, [item.source], item.content_hash, item.signature)
         self._remember(item, bands, story)  # before asking the index, so copies arriving meanwhile wait for it
+        found = None
         try:
             found = await asyncio.to_thread(self._story_in_index, item, own_id, bands)
         except TransportError as error:
             log.warning("story of %s not checked against the index (%s); it keeps its own", item.url, error)
-            found = None
-        if found is not None:
-            story.story_id, story.outlets[:] = found.story_id, sorted({*found.outlets, item.source})
-        story.settled.set()
+        except Exception:  # a bug or an odd answer must not stop the item, nor the copies waiting for it
+            log.exception("story of %s not checked against the index; it keeps its own", item.url)
+        finally:
+            if found is not None:
+                story.story_id, story.outlets[:] = found.story_id, sorted({*found.outlets, item.source})
+            story.settled.set()
         item.story_id, item.outlets = story.story_id, list(story.outlets)
         return item
 

@@ -117,6 +117,10 @@ class IndexPipeline:
             self._pause(error, len(batch))
             self._spool.append(batch)
             return results
+        except Exception:  # not the node being away: a bug or a refused document; keep the batch, say which
+            log.exception("indexing failed; spooled %d articles: %s", len(batch), " ".join(a.url for a in batch))
+            self._spool.append(batch)
+            return results
         self._backoff = 0.0
         self._spool.append(results[-1].retryable)
         return results
