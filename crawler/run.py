@@ -24,6 +24,7 @@ from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
 from newsmon.index import feedstate
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
+from newsmon.orphans import exit_with_parent
 from newsmon.sources.model import Source
 
 
@@ -67,7 +68,12 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 @cache
 def process_pool() -> ProcessPoolExecutor:
     """One pool per process for feed parsing and article cleaning; spawned workers share no reactor or sockets."""
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 2,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,  # a killed `newsmon run` leaves no worker behind
+        initargs=(os.getpid(),),
+    )
 
 
 async def crawl_once(

@@ -11,8 +11,19 @@ import pytest
 from opensearchpy import OpenSearch
 
 from newsmon.config import Settings
+from tests.support import processes
 from tests.support.site import FixtureSite
 from tests.support.smtp import SmtpServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Every process a test starts (and every process those leave orphaned) must be gone when the suite ends."""
+    watching = processes.adopt_orphans()
+    yield
+    if watching:
+        left = processes.kill_leftovers()
+        assert not left, "processes left running by the tests (now killed):\n" + "\n".join(left)
 
 
 @pytest.fixture(scope="session")

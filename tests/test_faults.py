@@ -35,6 +35,7 @@ from newsmon.index.client import make_client
 from newsmon.index.spool import Spool
 from newsmon.scheduler import jobs
 from tests import test_service_e2e
+from tests.support import processes
 from tests.support.site import FixtureSite
 from tests.support.smtp import SmtpServer
 from tests.test_alerts_support import article, watch, with_watches
@@ -73,25 +74,6 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 def statuses(es: OpenSearch, settings: Settings, name: str) -> list[str]:
     return sorted(r.source["status"] for r in AlertLedger(es, settings).records(WatchStore(es, settings).get(name)))
-
-
-def process_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return "gone"
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and process_state(int(entry.name)) not in ("gone", "Z"):
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return found
 
 
 @pytest.fixture
@@ -263,7 +245,7 @@ def test_leader_frozen_past_its_lease_neither_sends_nor_crawls_after_it_wakes(
     standby.wait_role("standby")
 
     record_match(es, settings)
-    wait_until(lambda: process_state(leader.process.pid) == "T", 30, "the leader to freeze before SMTP")
+    wait_until(lambda: processes.state(leader.process.pid) == "T", 30, "the leader to freeze before SMTP")
     standby.wait_role("leader", timeout=30)
     smtp_server.wait_for(2, timeout=30)
     woke = len(news_site.requests)
@@ -338,17 +320,17 @@ def test_killed_run_leaves_no_cleaning_worker_behind(
     workers: list[int] = []
 
     def spawned() -> bool:
-        workers[:] = [p for p in children(run.process.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        pids = processes.children(run.process.pid)
+        workers[:] = [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
         return bool(workers)
 
     wait_until(spawned, 60, "cleaning workers to start")
     run.kill()
     try:
-        wait_until(lambda: all(process_state(p) in ("gone", "Z") for p in workers), 10, "the workers to exit")
+        wait_until(lambda: not any(processes.alive(p) for p in workers), 10, "the workers to exit")
     finally:
-        for pid in workers:
-            if process_state(pid) not in ("gone", "Z"):
-                os.kill(pid, signal.SIGKILL)
+        for pid in filter(processes.alive, workers):
+            os.kill(pid, signal.SIGKILL)
 
 
 # -- the journal and watch identity ---------------------------------------------------------------------------------
