@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 
 
 class FeedValidatorsMiddleware:
@@ -16,3 +20,20 @@ class FeedValidatorsMiddleware:
             request.headers.setdefault("If-None-Match", state.etag)
         if state.last_modified:
             request.headers.setdefault("If-Modified-Since", state.last_modified)
+
+
+class LeaderOnlyMiddleware:
+    """In `newsmon run`, no request leaves once the process may no longer act as leader (it could not renew its
+    lease, or woke from a freeze past it): the standby that took over crawls instead. Setting NEWSMON_MAY_CRAWL
+    holds the check; without it (crawl --once) every request goes."""
+
+    def __init__(self, may_crawl: Callable[[], bool] | None) -> None:
+        self.may_crawl = may_crawl
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaderOnlyMiddleware:
+        return cls(crawler.settings.get("NEWSMON_MAY_CRAWL"))
+
+    def process_request(self, request: Request) -> None:
+        if self.may_crawl is not None and not self.may_crawl():
+            raise IgnoreRequest(f"not sent, this process no longer leads: {request.url}")

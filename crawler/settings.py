@@ -30,8 +30,12 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
 
-# Conditional GET for feeds (ETag / Last-Modified from the stored feed state).
-DOWNLOADER_MIDDLEWARES = {"newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550}
+# A process that no longer leads sends nothing (before robots.txt, at 100); conditional GET for feeds (ETag /
+# Last-Modified from the stored feed state).
+DOWNLOADER_MIDDLEWARES = {
+    "newsmon.crawler.middlewares.LeaderOnlyMiddleware": 50,
+    "newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550,
+}
 
 # http_proxy / https_proxy / no_proxy from the environment.
 HTTPPROXY_ENABLED = True

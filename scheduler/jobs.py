@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -29,9 +30,10 @@ STALLED_AFTER = timedelta(minutes=15)
 class Crawls:
     """One crawl task per due source, so a slow or hanging site never delays the others."""
 
-    def __init__(self, settings: Settings, client: OpenSearch) -> None:
+    def __init__(self, settings: Settings, client: OpenSearch, may_crawl: Callable[[], bool] | None = None) -> None:
         self.settings = settings
         self.client = client
+        self.overrides = {"NEWSMON_MAY_CRAWL": may_crawl}  # checked before every request (LeaderOnlyMiddleware)
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.crawlers: dict[str, Crawler] = {}
         self.started: dict[str, datetime] = {}
@@ -60,10 +62,9 @@ class Crawls:
         return started
 
     async def _crawl(self, source: Source) -> None:
+        keep = partial(self.crawlers.__setitem__, source.name)  # so a leader stepping down can stop it
         try:
-            record(
-                await crawl_once(self.settings, [source], on_crawler=partial(self.crawlers.__setitem__, source.name))
-            )
+            record(await crawl_once(self.settings, [source], self.overrides, on_crawler=keep))
         except Exception:
             log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
         finally:

@@ -43,7 +43,7 @@ class Service:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
         self.lease = Lease(self.client, settings, self.holder, ttl=lease_ttl)
         self.role = "starting"
-        self.crawls = jobs.Crawls(settings, self.client)
+        self.crawls = jobs.Crawls(settings, self.client, may_crawl=self.acting)
         self.scheduler: AsyncIOScheduler | None = None
         self.started_at = datetime.now(UTC)
         self.last_tick: datetime | None = None
