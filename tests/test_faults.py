@@ -379,3 +379,30 @@ def test_resume_does_not_backfill_the_pause_unless_asked(es, settings, smtp_serv
     deliver_due(es, settings, datetime.now(UTC) + timedelta(minutes=2))
     received = Counter(m["Subject"] for m in smtp_server.messages)
     assert received == Counter({"[newsmon] Odesa: 1 new article": 1})
+
+
+def test_lease_is_renewed_while_every_worker_thread_is_busy(settings, es) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsmon.scheduler import lease
+    from newsmon.scheduler.service import Service as Scheduler
+
+    lease.ensure(es, settings)
+    service = Scheduler(settings, lease_ttl=timedelta(seconds=3))
+    busy = threading.Event()
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=2))
+        stuck = [loop.run_in_executor(None, busy.wait) for _ in range(4)]  # crawls' and jobs' threads, all blocked
+        started = time.monotonic()
+        try:
+            await service._hold_or_wait()
+            return time.monotonic() - started
+        finally:
+            busy.set()
+            await asyncio.gather(*stuck)
+            await service._stop_jobs()
+
+    took = asyncio.run(scenario())
+    assert service.role == "leader" and took < 1.5
