@@ -168,7 +168,9 @@ def _alerts(records: list[Record]) -> str:
     for record in sorted(records, key=lambda r: r.source["created_at"]):
         if record.source["status"] in ("failed", "retrying") and record.source.get("error"):
             title = one_line(record.items[0].title)
-            lines.append(f"  {_STATUS_WORDS[record.source['status']]}: {title!r}: {one_line(record.source['error'])}")
+            delivered = f" (delivered to {', '.join(record.source['sent_to'])})" if record.source["sent_to"] else ""
+            word, error = _STATUS_WORDS[record.source["status"]], one_line(record.source["error"])
+            lines.append(f"  {word}: {title!r}: {error}{delivered}")
     return "\n".join(lines)
 
 
