@@ -22,6 +22,20 @@ class FeedValidatorsMiddleware:
             request.headers.setdefault("If-Modified-Since", state.last_modified)
 
 
+class Uncopied:
+    """A callable for a Scrapy setting: Scrapy deep-copies its settings, which would copy a bound method's object
+    (the whole service) along with it."""
+
+    def __init__(self, func: Callable[[], bool]) -> None:
+        self.func = func
+
+    def __call__(self) -> bool:
+        return self.func()
+
+    def __deepcopy__(self, memo: dict) -> Uncopied:
+        return self
+
+
 class LeaderOnlyMiddleware:
     """In `newsmon run`, no request leaves once the process may no longer act as leader (it could not renew its
     lease, or woke from a freeze past it): the standby that took over crawls instead. Setting NEWSMON_MAY_CRAWL

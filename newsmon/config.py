@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -17,7 +16,6 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
-from newsmon.durations import Duration
 from newsmon.sources.model import Source
 
 
@@ -74,8 +72,8 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
-    # How long an alert claimed by a sender that stopped renewing it waits before another sender takes it over.
-    claim_timeout: Duration = timedelta(minutes=15)
+    # Seconds an alert claimed by a sender that stopped renewing the claim waits before another sender takes it over.
+    claim_timeout: float = Field(default=900.0, gt=0)
 
     @field_validator("es_url")
     @classmethod

@@ -16,6 +16,7 @@ from newsmon.alerts.catchup import catch_up as catch_up_watches
 from newsmon.alerts.delivery import deliver_due
 from newsmon.alerts.matching import match_batch
 from newsmon.config import Settings, load_file
+from newsmon.crawler.middlewares import Uncopied
 from newsmon.crawler.run import CrawlReport, crawl_once
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.index.spool import Spool, replay
@@ -33,7 +34,8 @@ class Crawls:
     def __init__(self, settings: Settings, client: OpenSearch, may_crawl: Callable[[], bool] | None = None) -> None:
         self.settings = settings
         self.client = client
-        self.overrides = {"NEWSMON_MAY_CRAWL": may_crawl}  # checked before every request (LeaderOnlyMiddleware)
+        # Checked before every request (LeaderOnlyMiddleware).
+        self.overrides = {"NEWSMON_MAY_CRAWL": Uncopied(may_crawl) if may_crawl else None}
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.crawlers: dict[str, Crawler] = {}
         self.started: dict[str, datetime] = {}

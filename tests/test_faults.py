@@ -48,7 +48,7 @@ service_env, services = test_service_e2e.service_env, test_service_e2e.services 
 
 RECIPIENTS = ["a@example.test", "b@example.test"]
 ATTACK = article("serangan", "Rusia menyerang Kharkiv", "Pasukan Rusia menyerang kota Kharkiv pada Selasa pagi.")
-CLAIM_TIMEOUT = "2s"
+CLAIM_TIMEOUT = "2"  # seconds
 
 
 def by_recipient(smtp: SmtpServer) -> dict[str, list[str]]:
@@ -150,9 +150,7 @@ def test_slow_smtp_with_many_recipients_is_not_sent_twice_by_a_second_sender(es,
     recipients = [f"r{n}@example.test" for n in range(8)]
     slow = SmtpServer(delay=0.4).start()
     try:
-        quick_claims = settings.model_copy(
-            update={"smtp_url": SecretStr(slow.url), "claim_timeout": timedelta(seconds=1)}
-        )
+        quick_claims = settings.model_copy(update={"smtp_url": SecretStr(slow.url), "claim_timeout": 1.0})
         with_watches(es, quick_claims, watch("Kharkiv", "kharkiv").model_copy(update={"emails": recipients}))
         match_batch(es, quick_claims, [ATTACK], now=datetime.now(UTC))
 
@@ -210,9 +208,7 @@ def test_search_node_lost_after_smtp_accepted_sends_each_recipient_once(es, sett
     target = urlsplit(es_url)
     relay = Forwarder((target.hostname, target.port)).start()
     try:
-        through = settings.model_copy(
-            update={"es_url": f"http://127.0.0.1:{relay.port}", "claim_timeout": timedelta(seconds=1)}
-        )
+        through = settings.model_copy(update={"es_url": f"http://127.0.0.1:{relay.port}", "claim_timeout": 1.0})
         record_match(es, settings)
         smtp_server.on_data = relay.stop  # the node is unreachable from the moment the first mail is handed over
         now = datetime.now(UTC)

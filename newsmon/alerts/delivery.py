@@ -109,8 +109,8 @@ class SentJournal:
 class ClaimKeeper:
     """Renews a claim on a thread of its own while its mail is sent, and says whether it is still safely ours."""
 
-    def __init__(self, ledger: AlertLedger, claim: str, records: list[Record], timeout: timedelta, now: datetime):
-        self.ledger, self.claim, self.timeout, self.now = ledger, claim, timeout.total_seconds(), now
+    def __init__(self, ledger: AlertLedger, claim: str, records: list[Record], timeout: float, now: datetime):
+        self.ledger, self.claim, self.timeout, self.now = ledger, claim, timeout, now
         self.ids = [r.id for r in records]
         self.started = self.renewed = time.monotonic()
         self.lost: set[str] = set()
@@ -145,9 +145,10 @@ def deliver_due(client: OpenSearch, settings: Settings, now: datetime) -> Delive
     """Send every alert that is due at `now`; failures stay in the outbox for the next run."""
     ledger, journal = AlertLedger(client, settings), SentJournal(settings)
     report = DeliveryReport()
-    stale = ledger.stale_claims(now - settings.claim_timeout)
+    stale_before = now - timedelta(seconds=settings.claim_timeout)
+    stale = ledger.stale_claims(stale_before)
     if stale:
-        _reconcile(ledger, journal, _watches(client, settings), stale, now - settings.claim_timeout, now)
+        _reconcile(ledger, journal, _watches(client, settings), stale, stale_before, now)
     by_watch: dict[str, list[Record]] = defaultdict(list)
     for record in ledger.open_records(now):
         by_watch[record.source["watch_id"]].append(record)
