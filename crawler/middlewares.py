@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 
 class FeedValidatorsMiddleware:
@@ -36,18 +38,17 @@ class Uncopied:
         return self
 
 
-class LeaderOnlyMiddleware:
-    """In `newsmon run`, no request leaves once the process may no longer act as leader (it could not renew its
-    lease, or woke from a freeze past it): the standby that took over crawls instead. Setting NEWSMON_MAY_CRAWL
-    holds the check; without it (crawl --once) every request goes."""
+class LeaderOnlyDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, which in `newsmon run` sends nothing once the process may no longer act as leader (it
+    could not renew its lease, or woke from a freeze past it): the standby that took over crawls instead. It checks
+    at the last moment, after the download slot's delay, so a request queued before a freeze stays unsent after it.
+    Setting NEWSMON_MAY_CRAWL holds the check; without it (crawl --once) every request goes."""
 
-    def __init__(self, may_crawl: Callable[[], bool] | None) -> None:
-        self.may_crawl = may_crawl
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.may_crawl: Callable[[], bool] | None = crawler.settings.get("NEWSMON_MAY_CRAWL")
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> LeaderOnlyMiddleware:
-        return cls(crawler.settings.get("NEWSMON_MAY_CRAWL"))
-
-    def process_request(self, request: Request) -> None:
+    async def download_request(self, request: Request) -> Response:
         if self.may_crawl is not None and not self.may_crawl():
             raise IgnoreRequest(f"not sent, this process no longer leads: {request.url}")
+        return await super().download_request(request)

@@ -104,7 +104,9 @@ async def crawl_once(
             on_crawler(crawler)
         lookup = ArticleStore(client, settings).lookup
         await runner.crawl(crawler, sources=sources, states=states, lookup=lookup, pool=process_pool())
-        await asyncio.to_thread(store.save_many, list(states.values()))
+        may_crawl = (overrides or {}).get("NEWSMON_MAY_CRAWL")
+        if may_crawl is None or may_crawl():  # a process that stopped leading mid-crawl leaves the states to the leader
+            await asyncio.to_thread(store.save_many, list(states.values()))
     finally:
         client.close()
     return CrawlReport.from_stats(crawler.stats.get_stats(), articles_indexed=sum(indexed))

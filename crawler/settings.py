@@ -30,11 +30,13 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # not 429: the feed state backs off instead
 
-# A process that no longer leads sends nothing (before robots.txt, at 100); conditional GET for feeds (ETag /
-# Last-Modified from the stored feed state).
-DOWNLOADER_MIDDLEWARES = {
-    "newsmon.crawler.middlewares.LeaderOnlyMiddleware": 50,
-    "newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550,
+# Conditional GET for feeds (ETag / Last-Modified from the stored feed state).
+DOWNLOADER_MIDDLEWARES = {"newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550}
+
+# A `newsmon run` that no longer leads sends nothing.
+DOWNLOAD_HANDLERS = {
+    "http": "newsmon.crawler.middlewares.LeaderOnlyDownloadHandler",
+    "https": "newsmon.crawler.middlewares.LeaderOnlyDownloadHandler",
 }
 
 # http_proxy / https_proxy / no_proxy from the environment.

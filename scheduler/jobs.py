@@ -34,7 +34,7 @@ class Crawls:
     def __init__(self, settings: Settings, client: OpenSearch, may_crawl: Callable[[], bool] | None = None) -> None:
         self.settings = settings
         self.client = client
-        # Checked before every request (LeaderOnlyMiddleware).
+        # Checked before every request is sent (LeaderOnlyDownloadHandler).
         self.overrides = {"NEWSMON_MAY_CRAWL": Uncopied(may_crawl) if may_crawl else None}
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.crawlers: dict[str, Crawler] = {}
