@@ -21,7 +21,8 @@ from scrapy.settings import Settings as ScrapySettings
 from newsmon.config import Settings
 from newsmon.crawler.signals import articles_indexed
 from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
-from newsmon.index import feedstate
+from newsmon.feeds.gazetteer import gazetteer
+from newsmon.index import decisions, feedstate
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
 from newsmon.orphans import exit_with_parent
@@ -35,12 +36,13 @@ class CrawlReport:
     feeds_polled: int = 0
     feeds_unchanged: int = 0
     feed_errors: int = 0
-    items_not_international: int = 0
+    items_not_international: int = 0  # feed items a source's rule leaves out (not fetched)
     items_too_old: int = 0
     items_known: int = 0
     articles_requested: int = 0
     articles_fetched: int = 0
     articles_rejected: int = 0
+    articles_domestic: int = 0  # pages of auto sources decided domestic (not indexed, not fetched again)
     articles_failed: int = 0
     articles_indexed: int = 0  # new or materially changed, as announced by the index pipeline
     rejected: dict[str, int] = field(default_factory=dict)  # rejection reason (without details) -> count
@@ -89,9 +91,14 @@ async def crawl_once(
     client = make_client(settings)
     try:
         await asyncio.to_thread(feedstate.ensure, client, settings)
+        await asyncio.to_thread(decisions.ensure, client, settings)
         store = feedstate.FeedStateStore(client, settings)
+        decided = decisions.DecisionStore(client, settings)
         urls = [url for source in sources for url in (*source.feeds, *source.sitemaps)]
         states = await asyncio.to_thread(store.load, urls)
+        auto = {s.international.home_country or settings.home_country for s in sources if s.international.decides_pages}
+        for home in auto:  # built once per process (~0.5 s), off the reactor thread
+            await asyncio.to_thread(gazetteer, home)
         runner = AsyncCrawlerRunner(scrapy_settings(settings, overrides))
         crawler = runner.create_crawler(NewsSpider)
         indexed: list[int] = []  # batch sizes announced by the index pipeline
@@ -103,10 +110,14 @@ async def crawl_once(
         if on_crawler:
             on_crawler(crawler)
         lookup = ArticleStore(client, settings).lookup
-        await runner.crawl(crawler, sources=sources, states=states, lookup=lookup, pool=process_pool())
+        await runner.crawl(
+            crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=process_pool()
+        )
         may_crawl = (overrides or {}).get("NEWSMON_MAY_CRAWL")
         if may_crawl is None or may_crawl():  # a process that stopped leading mid-crawl leaves the states to the leader
             await asyncio.to_thread(store.save_many, list(states.values()))
+            if crawler.spider.decisions:
+                await asyncio.to_thread(decided.save_many, crawler.spider.decisions)
     finally:
         client.close()
     return CrawlReport.from_stats(crawler.stats.get_stats(), articles_indexed=sum(indexed))

@@ -23,6 +23,7 @@ run() {  # one bench script; its figures go to the screen and to figures.txt
 run bench.corpus generate
 run bench.cleaning 10
 run bench.language
+run bench.international
 run bench.ceiling
 run bench.ingest
 run bench.peer_newsplease

@@ -13,6 +13,12 @@ if ! command -v docker-compose >/dev/null && [ "$(id -u)" = 0 ] && command -v ap
     || echo "could not install docker-compose; the compose test will fail" >&2
 fi
 
+# The browser tests drive Debian's chromium through chromedriver (Selenium comes with the test extras).
+if ! { command -v chromium && command -v chromedriver; } >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver) >/dev/null 2>&1 \
+    || echo "could not install chromium and chromium-driver; the browser tests will fail" >&2
+fi
+
 .venv/bin/ruff check . && .venv/bin/ruff format --check . || { echo "ruff found problems (see above)" >&2; exit 1; }
 
 source dev/elasticsearch/use-node.sh

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsmon.alerts.model import Watch
-from newsmon.sources.model import Source
+from newsmon.sources.model import Source, country_code
 
 
 class ConfigError(Exception):
@@ -74,6 +74,16 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     # Seconds an alert claimed by a sender that stopped renewing the claim waits before another sender takes it over.
     claim_timeout: float = Field(default=900.0, gt=0)
+    # The web page: unset password -> it answers loopback only; set -> login form and HTTP Basic for the API.
+    admin_password: SecretStr | None = None
+    public_url: str | None = None  # where users reach the page: links in alert emails, one-click pause
+    secret_key: SecretStr | None = None  # signs cookies and pause links; default: a key file in data_dir
+    home_country: str = "ID"  # ISO 3166-1 alpha-2: what `auto` sources count as domestic
+
+    @field_validator("home_country")
+    @classmethod
+    def _check_home_country(cls, value: str) -> str:
+        return country_code(value)
 
     @field_validator("es_url")
     @classmethod
@@ -83,6 +93,21 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         if parts.username or parts.password:  # the URL is logged; credentials are not
             raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
+        return value.rstrip("/")
+
+    @field_validator("admin_password", "secret_key")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value and value.get_secret_value() else None  # compose passes unset variables as ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://newsmon.example.org")
         return value.rstrip("/")
 
     @field_validator("index_prefix")
@@ -115,6 +140,14 @@ class FileConfig(BaseModel):
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
+
+
+def validation_message(error: ValidationError) -> str:
+    """The first problem, for the person who typed the value: our validators' own sentence, else "field: problem"."""
+    first = error.errors()[0]
+    if first["type"] == "value_error":
+        return first["msg"].removeprefix("Value error, ")
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
 
 
 def _one_line(error: ValidationError, prefix: str) -> str:

@@ -43,10 +43,11 @@ class CycleSummary:
         lines = [
             f"crawled {len(self.sources)} source(s) in {elapsed.total_seconds():.1f} s",
             f"  feeds: {c.feeds_polled} polled, {c.feeds_unchanged} unchanged, {c.feed_errors} failed",
-            f"  items: {c.items_known} already indexed, {c.items_not_international} not international, "
+            f"  items: {c.items_known} already indexed or decided, {c.items_not_international} not international, "
             f"{c.items_too_old} too old",
             f"  articles: {c.articles_fetched} fetched, {c.articles_indexed} indexed (new or updated), "
-            f"{c.articles_rejected} skipped, {c.articles_failed} failed to download",
+            f"{c.articles_domestic} domestic (not indexed), {c.articles_rejected} skipped, "
+            f"{c.articles_failed} failed to download",
         ]
         lines += [f"    skipped: {reason} x{count}" for reason, count in sorted(c.rejected.items())]
         lines.append(f"  alerts: {self.delivery.emails_sent} email(s) sent, {self.delivery.alerts_failed} failed")

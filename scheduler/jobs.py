@@ -40,6 +40,8 @@ class Crawls:
         self.crawlers: dict[str, Crawler] = {}
         self.started: dict[str, datetime] = {}
         self.poll_lag = 0.0  # seconds the most overdue feed waited at the last check
+        # source -> (when, rejection reason -> count) of its latest crawl that rejected pages, for the web page
+        self.rejections: dict[str, tuple[datetime, dict[str, int]]] = {}
 
     async def start_due(self, now: datetime | None = None) -> list[str]:
         """Start a crawl for every source with a feed due; return the names started."""
@@ -66,7 +68,10 @@ class Crawls:
     async def _crawl(self, source: Source) -> None:
         keep = partial(self.crawlers.__setitem__, source.name)  # so a leader stepping down can stop it
         try:
-            record(await crawl_once(self.settings, [source], self.overrides, on_crawler=keep))
+            report = await crawl_once(self.settings, [source], self.overrides, on_crawler=keep)
+            record(report)
+            if report.rejected:
+                self.rejections[source.name] = (datetime.now(UTC), report.rejected)
         except Exception:
             log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
         finally:
@@ -97,6 +102,7 @@ def record(report: CrawlReport) -> None:
     metrics.ARTICLES_INDEXED.inc(report.articles_indexed)
     for reason, count in report.rejected.items():
         metrics.ARTICLES_SKIPPED.labels(reason=reason).inc(count)
+    metrics.ARTICLES_SKIPPED.labels(reason="domestic").inc(report.articles_domestic)  # decided by `auto`
 
 
 def deliver(client: OpenSearch, settings: Settings) -> None:

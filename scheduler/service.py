@@ -28,9 +28,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from newsmon.config import Settings, load_file
 from newsmon.index.client import make_client
-from newsmon.scheduler import http, jobs, metrics
+from newsmon.scheduler import jobs, metrics
 from newsmon.scheduler.lease import Lease
 from newsmon.scheduler.startup import prepare
+from newsmon.web.app import announce_access, create_app, serve
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ class Service:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
-        server = await http.serve(self.settings.http_port, self.health)
-        log.info("health and metrics on port %s (/healthz, /metrics)", self.settings.http_port)
+        app = create_app(self.settings, health=self.health, rejections=lambda: self.crawls.rejections)
+        server, serving = await serve(app, self.settings.http_port)
+        announce_access(self.settings)
         try:
             await self._prepare()
             while not self._stop.is_set():
@@ -87,7 +89,8 @@ class Service:
                 await self._sleep(self.lease.ttl.total_seconds() / 4)
         finally:
             await self._shutdown()
-            server.close()
+            server.should_exit = True
+            await serving
             self._lease_thread.shutdown(wait=False)
 
     async def _prepare(self) -> None:

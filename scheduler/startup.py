@@ -13,8 +13,13 @@ from newsmon.scheduler import lease
 
 
 def prepare(client: OpenSearch, settings: Settings, config: FileConfig) -> None:
+    ensure_indices(client, settings)
+    WatchStore(client, settings).sync_from_config(config.watches)
+
+
+def ensure_indices(client: OpenSearch, settings: Settings) -> None:
+    """Every index exists (idempotent, safe from several processes at once)."""
     schema.ensure(client, settings)
     feedstate.ensure(client, settings)
     alert_store.ensure(client, settings)
     lease.ensure(client, settings)
-    WatchStore(client, settings).sync_from_config(config.watches)

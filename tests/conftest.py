@@ -26,6 +26,14 @@ def no_process_left_behind() -> Iterator[None]:
         assert not left, "processes left running by the tests (now killed):\n" + "\n".join(left)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """Keep each phase's report on the test item, so a fixture can tell at teardown that its test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def es_url() -> str:
     url = os.environ.get("NEWSMON_ES_URL")

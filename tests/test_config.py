@@ -21,6 +21,7 @@ from newsmon.durations import format_duration, parse_duration
         ("NEWSMON_ES_URL", "https://elastic:hunter2@search.example.test", "NEWSMON_ES_PASSWORD"),
         ("NEWSMON_INDEX_PREFIX", "Newsmon Prod", "lowercase"),
         ("NEWSMON_HTTP_PORT", "99999", "less than or equal"),
+        ("NEWSMON_PUBLIC_URL", "newsmon.example.org", "http:// or https://"),
     ],
 )
 def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str) -> None:
@@ -72,3 +73,13 @@ def test_durations_read_and_write_the_short_form() -> None:
     assert format_duration(timedelta(seconds=450)) == "450s"
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("soon")
+
+
+def test_empty_password_and_public_url_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # compose passes an unset variable as "": that must not become a password everyone knows
+    for name in ("NEWSMON_ADMIN_PASSWORD", "NEWSMON_PUBLIC_URL", "NEWSMON_SECRET_KEY"):
+        monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert settings.admin_password is None and settings.public_url is None and settings.secret_key is None
+    monkeypatch.setenv("NEWSMON_PUBLIC_URL", "https://news.example.org/")
+    assert load_settings().public_url == "https://news.example.org"

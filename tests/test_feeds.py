@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsmon.feeds.discovery import discover_feeds, wordpress_candidates
-from newsmon.feeds.international import is_international
+from newsmon.feeds.international import rule_reason
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
 from newsmon.feeds.state import FeedState, PollOutcome, plan_next_poll
@@ -104,21 +104,23 @@ def entry(url: str = f"{BASE}/berita/x", *categories: str) -> FeedEntry:
 
 def test_category_rule_matches_any_case() -> None:
     rule = InternationalRule(categories=["Internasional", "World"])
-    assert is_international(rule, entry(f"{BASE}/a", "INTERNASIONAL"))
-    assert is_international(rule, entry(f"{BASE}/a", "Nasional", "world"))
-    assert not is_international(rule, entry(f"{BASE}/a", "Nasional"))
+    assert rule_reason(rule, entry(f"{BASE}/a", "INTERNASIONAL")) == "category INTERNASIONAL"
+    assert rule_reason(rule, entry(f"{BASE}/a", "Nasional", "world")) == "category world"
+    assert rule_reason(rule, entry(f"{BASE}/a", "Nasional")) is None
 
 
 def test_path_rule_searches_the_url_path_only() -> None:
     rule = InternationalRule(paths=["/dunia/", "^/world/"])
-    assert is_international(rule, entry(f"{BASE}/dunia/pemilu"))
-    assert is_international(rule, entry(f"{BASE}/World/x"))
-    assert not is_international(rule, entry("http://dunia.test/ekonomi/x?next=/dunia/"))
+    assert rule_reason(rule, entry(f"{BASE}/dunia/pemilu")) == "path /dunia/"
+    assert rule_reason(rule, entry(f"{BASE}/World/x")) == "path ^/world/"
+    assert rule_reason(rule, entry("http://dunia.test/ekonomi/x?next=/dunia/")) is None
 
 
-def test_all_items_rule_accepts_everything() -> None:
-    assert is_international(InternationalRule(all_items=True), entry())
-    assert not is_international(InternationalRule(), entry())
+def test_all_items_rule_accepts_everything_and_no_rule_leaves_the_page_to_decide() -> None:
+    assert rule_reason(InternationalRule(all_items=True), entry()) == "feed is international-only"
+    assert rule_reason(InternationalRule(), entry()) is None
+    assert InternationalRule().decides_pages and InternationalRule(categories=["Dunia"], auto=True).decides_pages
+    assert not InternationalRule(categories=["Dunia"]).decides_pages
 
 
 # -- polling policy --------------------------------------------------------------------------------------

@@ -22,11 +22,13 @@ def test_ensure_creates_template_index_and_read_alias(es: OpenSearch, settings: 
     schema.ensure(es, settings)
 
     template = es.indices.get_index_template(name=mappings.template_name(settings))["index_templates"][0]
-    assert template["index_template"]["index_patterns"] == [f"{settings.index_prefix}-articles-v1-*"]
+    assert template["index_template"]["index_patterns"] == [
+        f"{settings.index_prefix}-articles-v{mappings.MAPPING_VERSION}-*"
+    ]
     behind_alias = es.indices.get_alias(name=mappings.read_alias(settings))
     assert len(behind_alias) == 1
     (index,) = behind_alias
-    assert index.startswith(f"{settings.index_prefix}-articles-v1-")
+    assert index.startswith(f"{settings.index_prefix}-articles-v{mappings.MAPPING_VERSION}-")
     mapping = es.indices.get_mapping(index=index)[index]["mappings"]
     assert mapping["dynamic"] == "strict"
     assert mapping["properties"]["title"]["fields"]["id"]["analyzer"] == "indonesian"
@@ -52,7 +54,7 @@ def test_older_mapping_version_is_migrated_behind_the_alias(es: OpenSearch, sett
 
     behind_alias = es.indices.get_alias(name=mappings.read_alias(settings))
     assert old not in behind_alias
-    assert f"{settings.index_prefix}-articles-v1-2020.01" in behind_alias
+    assert f"{settings.index_prefix}-articles-v{mappings.MAPPING_VERSION}-2020.01" in behind_alias
     found = es.search(index=mappings.read_alias(settings), body={"query": {"match": {"title.id": "banjir"}}})
     assert [hit["_id"] for hit in found["hits"]["hits"]] == ["a1"]
     assert es.indices.exists(index=old)  # kept out of the alias for inspection

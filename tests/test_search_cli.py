@@ -82,7 +82,7 @@ def test_status_shows_node_counts_spool_and_last_polls(
     assert "2.19" in result.output
     assert "spool backlog: 1 " in result.output
     assert f"{feeds}: 3" in result.output
-    assert "-articles-v1-" in result.output and ": 3" in result.output
+    assert f"-articles-v{mappings.MAPPING_VERSION}-" in result.output and ": 3" in result.output
     assert "kompas: 2026-11-21T08:00:00+00:00" in result.output
     assert "tempo: never" in result.output
 

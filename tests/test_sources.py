@@ -61,15 +61,41 @@ def test_add_falls_back_to_wordpress_category_feeds(cli: CliRunner, settings: Se
     assert news_site.requested("/feed/")  # the main feed was tried too (and is a 404 here)
 
 
-def test_add_refuses_a_page_without_feeds_and_a_source_without_a_rule(
-    cli: CliRunner, settings: Settings, news_site: FixtureSite
-) -> None:
+def test_add_refuses_a_page_without_feeds(cli: CliRunner, settings: Settings, news_site: FixtureSite) -> None:
     news_site.set_file("/", "sites/pages/wordpress-home.html")
     output = run(cli, "source", "add", "blog", news_site.url("/"), "--all-international", code=1)
     assert "no WordPress feed" in output
-    output = run(cli, "source", "add", "blog", news_site.url("/"), code=1)
-    assert "--international-category" in output
     assert load_file(settings.config).sources == []
+
+
+def test_add_without_a_rule_decides_automatically_for_the_home_country(
+    cli: CliRunner, settings: Settings, news_site: FixtureSite
+) -> None:
+    news_site.set_file("/feed/", "sites/feeds/world.atom")
+    run(cli, "source", "add", "kabar", news_site.url("/feed/"))
+    run(cli, "source", "add", "bintang", news_site.url("/feed/"), "--international", "auto", "--home-country", "my")
+    run(cli, "source", "add", "both", news_site.url("/feed/"), "--international", "auto",
+        "--international-category", "Dunia")  # fmt: skip
+    assert "not an ISO 3166-1" in run(
+        cli, "source", "add", "x", news_site.url("/feed/"), "--home-country", "XX", code=1
+    )
+    refused = run(cli, "source", "add", "y", news_site.url("/feed/"), "--all-international", "--home-country", "MY",
+                  code=1)  # fmt: skip
+    assert "--home-country is for --international auto" in refused
+    sources = {s.name: s.international for s in load_file(settings.config).sources}
+    assert set(sources) == {"kabar", "bintang", "both"}
+    assert sources["kabar"].auto and sources["kabar"].home_country is None
+    assert sources["bintang"].home_country == "MY"
+    assert sources["both"].auto and sources["both"].categories == ["Dunia"]
+
+    state = FeedState(url=news_site.url("/feed/"), source="kabar", decided_international=3, decided_domestic=9)
+    client = make_client(settings)
+    feedstate.ensure(client, settings)
+    feedstate.FeedStateStore(client, settings).save(state)
+    output = run(cli, "source", "list")
+    assert "auto (home ID)" in output and "auto (home MY)" in output and "category Dunia, auto" in output
+    assert "3 intl, 9 domestic" in output
+    assert "kabar: 3 international, 9 domestic" in run(cli, "status")
 
 
 def test_remove_and_duplicate_names(cli: CliRunner, settings: Settings, news_site: FixtureSite) -> None:
@@ -108,3 +134,13 @@ def test_defaults_are_all_marked_with_where_they_were_checked(cli: CliRunner, se
     assert f"added {len(shipped)} source(s)" in run(cli, "source", "defaults")
     assert "already present" in run(cli, "source", "defaults")
     assert [s.name for s in load_file(settings.config).sources] == [s.name for s in shipped]
+
+
+def test_add_refuses_a_local_file_and_a_broken_path_pattern(cli: CliRunner, settings: Settings, tmp_path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss version='2.0'><channel><title>x</title></channel></rss>", encoding="utf-8")
+    output = run(cli, "source", "add", "local", feed.as_uri(), "--all-international", code=1)
+    assert "only http:// and https://" in output  # the page and the API reach this code: no local files
+    output = run(cli, "source", "add", "bad", "https://kabar.example/feed/", "--international-path", "(", code=1)
+    assert "is not a regular expression" in output
+    assert load_file(settings.config).sources == []

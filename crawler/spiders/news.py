@@ -1,5 +1,9 @@
 """The news spider: poll each source's feeds, request only the new international articles, yield clean Articles.
 
+International is decided before fetching by the source's rule, or (`auto` sources) after fetching and cleaning each
+page the rule does not match: domestic pages are counted, remembered (the `decisions` dict, stored by crawler.run)
+so they are not fetched again, and not yielded.
+
 It only yields: conditional-GET headers come from crawler.middlewares, storage is behind the `lookup` callable and
 the `states` dict that crawler.run passes in, and parsing/cleaning run in a process pool off the reactor thread.
 """
@@ -25,10 +29,11 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from newsmon.cleaning.article import Article, Rejection
-from newsmon.feeds.international import is_international
+from newsmon.cleaning.normalise import comparable
+from newsmon.feeds.international import PageSignals, decide, rule_reason, section_key
 from newsmon.feeds.parse import FeedEntry, FeedError, parse_feed
 from newsmon.feeds.sitemaps import parse_news_sitemap
-from newsmon.feeds.state import FeedState
+from newsmon.feeds.state import FeedState, merged_history
 from newsmon.sources.model import Source
 from newsmon.urls import article_id, canonical_url
 
@@ -48,6 +53,8 @@ class NewsSpider(scrapy.Spider):
         lookup: Lookup,
         pool: Executor,
         cleaner: Callable[..., Article | Rejection],
+        decided: Lookup | None = None,
+        home_country: str = "ID",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -56,15 +63,22 @@ class NewsSpider(scrapy.Spider):
         self.lookup = lookup
         self.pool = pool
         self.cleaner = cleaner
+        self.decided = decided  # id -> stored decision, for the pages auto sources found domestic earlier
+        self.home_country = home_country  # NEWSMON_HOME_COUNTRY, unless the source says otherwise
+        self.decisions: dict[str, dict[str, Any]] = {}  # id -> domestic decision made in this crawl
+        self.history: dict[str, dict[str, tuple[int, int]]] = {}  # source -> section -> counts, as of the start
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         # NEWSMON_CLEANER lets a test swap in a trivial cleaner; production uses cleaning.clean.
         kwargs.setdefault("cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.cleaning.clean")))
+        kwargs.setdefault("home_country", getattr(crawler.settings.get("NEWSMON_SETTINGS"), "home_country", "ID"))
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources:
+            feeds = (*source.feeds, *source.sitemaps)
+            self.history[source.name] = merged_history([self.states[u] for u in feeds if u in self.states])
             for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps)):
                 for url in urls:
                     state = self.states.setdefault(url, FeedState(url=url, source=source.name))
@@ -107,25 +121,38 @@ class NewsSpider(scrapy.Spider):
             log.warning(parsed.warning)
         wanted = self._wanted_entries(source, parsed.entries, now)
         known = await asyncio.to_thread(self.lookup, list(wanted))
-        fresh = [(url, entry) for id_, (url, entry) in wanted.items() if _needs_fetch(entry, known.get(id_))]
+        decided: dict[str, dict] = {}
+        if source.international.decides_pages and self.decided:
+            decided = await asyncio.to_thread(self.decided, [id_ for id_ in wanted if id_ not in known])
+        fresh = [
+            (url, entry, because, known.get(id_), id_ in known or id_ in decided)
+            for id_, (url, entry, because) in wanted.items()
+            if _needs_fetch(entry, known.get(id_) or decided.get(id_))
+        ]
         state.body_hash = body_hash
         state.succeeded(source, now, new_items=len(fresh), items_seen=len(parsed.entries), ttl=parsed.ttl)
         self._count("items_known", len(wanted) - len(fresh))
-        for url, entry in fresh:
+        for url, entry, because, indexed, seen in fresh:
             self._count("articles_requested")
+            if indexed and because is None:  # indexed before: an update keeps the decision it was indexed with
+                because = indexed.get("international_reason") or "indexed as international before"
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,
                 errback=self.article_failed,
                 meta={"listed_by": state},
-                cb_kwargs={"source": source, "entry": entry},
+                cb_kwargs={"source": source, "entry": entry, "because": because, "first_decision": not seen},
             )
 
-    def _wanted_entries(self, source: Source, entries: list[FeedEntry], now: datetime) -> dict[str, tuple]:
-        """id -> (canonical URL, entry) for the international entries within the source's max_age, one per id."""
-        wanted: dict[str, tuple[str, FeedEntry]] = {}
+    def _wanted_entries(
+        self, source: Source, entries: list[FeedEntry], now: datetime
+    ) -> dict[str, tuple[str, FeedEntry, str | None]]:
+        """id -> (canonical URL, entry, why the rule says international) for the entries to consider, within the
+        source's max_age, one per id: those the rule matches, and for auto sources every other one too (None)."""
+        wanted: dict[str, tuple[str, FeedEntry, str | None]] = {}
         for entry in entries:
-            if not is_international(source.international, entry):
+            because = rule_reason(source.international, entry)
+            if because is None and not source.international.decides_pages:
                 self._count("items_not_international")
                 continue
             when = entry.published or entry.updated
@@ -133,7 +160,7 @@ class NewsSpider(scrapy.Spider):
                 self._count("items_too_old")
                 continue
             url = canonical_url(entry.url)
-            wanted.setdefault(article_id(url), (url, entry))
+            wanted.setdefault(article_id(url), (url, entry, because))
         return wanted
 
     def feed_failed(self, failure: Failure) -> None:
@@ -150,7 +177,9 @@ class NewsSpider(scrapy.Spider):
         state.failed(source, datetime.now(UTC), reason, retry_after=retry_after, **kw)
 
     # -- articles ------------------------------------------------------------------------------------
-    async def parse_article(self, response: Response, source: Source, entry: FeedEntry) -> AsyncIterator[Article]:
+    async def parse_article(
+        self, response: Response, source: Source, entry: FeedEntry, because: str | None, first_decision: bool
+    ) -> AsyncIterator[Article]:
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         try:
             result = await self._off_reactor(
@@ -174,7 +203,38 @@ class NewsSpider(scrapy.Spider):
         result.feed_title, result.feed_updated = entry.title, entry.updated
         result.fetched_at = datetime.now(UTC)
         self._count("articles_fetched")
+        if not self._international(result, source, entry, because, response.meta["listed_by"], first_decision):
+            return
         yield result
+
+    def _international(
+        self, article: Article, source: Source, entry: FeedEntry, because: str | None, state: FeedState, first: bool
+    ) -> bool:
+        """Set the article's decision; count it (auto sources) and remember a domestic one. True: international."""
+        signals = page_signals(article, entry.categories)
+        if because is not None:
+            article.international, article.international_reason = True, because
+        else:
+            home = source.international.home_country or self.home_country
+            decision = decide(signals, home, self.history.get(source.name))
+            article.international, article.international_reason = decision.international, decision.reason
+        if source.international.decides_pages and first:
+            state.decided(section_key(signals), article.international)
+        if article.international:
+            return True
+        self._count("articles_domestic")
+        log.info("domestic, not indexed: %s: %s", article.url, article.international_reason)
+        self.decisions[article_id(canonical_url(entry.url))] = {
+            "url": article.url,
+            "source": source.name,
+            "title": article.title,
+            "feed_title": entry.title,
+            "feed_updated": entry.updated.isoformat() if entry.updated else None,
+            "decided_at": article.fetched_at.isoformat() if article.fetched_at else None,
+            "international": False,
+            "international_reason": article.international_reason,
+        }
+        return False
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
@@ -198,15 +258,34 @@ class NewsSpider(scrapy.Spider):
         return f"{failure.value.__class__.__name__}: {failure.getErrorMessage()}"
 
 
+def page_signals(article: Article, categories: tuple[str, ...] = ()) -> PageSignals:
+    """What the international decision reads of a cleaned article: its title, lead and first paragraphs (each once),
+    section, breadcrumbs and URL, and the feed entry's categories."""
+    paragraphs: list[str] = []
+    for text in (article.lead, *article.body.split("\n\n", 3)[:3]):
+        start = comparable(text)[:60]
+        if start and all(not comparable(seen).startswith(start) for seen in paragraphs):
+            paragraphs.append(text)
+    return PageSignals(
+        url=article.url,
+        title=article.title,
+        paragraphs=tuple(paragraphs[:2]),
+        section=article.section,
+        breadcrumbs=tuple(article.breadcrumbs),
+        categories=tuple(categories),
+    )
+
+
 def _needs_fetch(entry: FeedEntry, indexed: dict | None) -> bool:
-    """New, or the feed says the indexed article changed: another title, or updated after it was indexed."""
+    """New, or the feed says the indexed article (or the page decided domestic) changed: another title, or updated
+    after it was indexed (decided)."""
     if indexed is None:
         return True
     if entry.title and entry.title != (indexed.get("feed_title") or indexed.get("title")):
         return True
     if not entry.updated:
         return False
-    stored = indexed.get("feed_updated") or indexed.get("first_indexed_at")
+    stored = indexed.get("feed_updated") or indexed.get("first_indexed_at") or indexed.get("decided_at")
     if not stored:
         return True
     stored_at = datetime.fromisoformat(stored)

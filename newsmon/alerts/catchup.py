@@ -41,6 +41,13 @@ def catch_up(client: OpenSearch, settings: Settings, now: datetime) -> int:
     return created
 
 
+def preview(client: OpenSearch, settings: Settings, watch: Watch, days: int, now: datetime) -> list[Match]:
+    """What `watch` would have sent over the last `days` days, one match per story; nothing is recorded or sent."""
+    trial = watch.model_copy(update={"created_at": None, "enabled": True})
+    matches = search_matches(client, settings, trial, now - timedelta(days=days), now, now)
+    return list({m.story_id: m for m in matches}.values())
+
+
 def search_matches(
     client: OpenSearch, settings: Settings, watch: Watch, since: datetime, until: datetime, now: datetime
 ) -> list[Match]:

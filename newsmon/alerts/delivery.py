@@ -43,6 +43,7 @@ from newsmon.alerts.ledger import AlertLedger, Record, message_id
 from newsmon.alerts.model import AlertItem, Watch
 from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
+from newsmon.links import page_links
 from newsmon.mail.render import render_alert
 from newsmon.mail.send import RefusedError, SendError, send_message
 
@@ -185,7 +186,12 @@ def _send_watch(
                 continue
             ids = [r.id for r in batch]
             message = render_alert(
-                watch, [_story_item(r) for r in batch], recipient, settings.mail_from, message_id(ids, recipient)
+                watch,
+                [_story_item(r) for r in batch],
+                recipient,
+                settings.mail_from,
+                message_id(ids, recipient),
+                links=page_links(settings),
             )
             faults.point("before-smtp")
             if not keeper.holds(ids):

@@ -152,6 +152,14 @@ class AlertLedger:
         query = {"bool": {"filter": [{"term": {"watch_id": watch.id}}, {"terms": {"status": list(OPEN)}}]}}
         self.client.delete_by_query(index=self.index, body={"query": query}, refresh=True, conflicts="proceed")
 
+    def latest(self, watch: Watch | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest alerts (of one watch, or of all), newest first, as stored plus ``id``: for people to read."""
+        query = {"term": {"watch_id": watch.id}} if watch else {"match_all": {}}
+        self.client.indices.refresh(index=self.index, ignore_unavailable=True)
+        body = {"query": query, "size": limit, "sort": [{"created_at": "desc"}]}
+        hits = self.client.search(index=self.index, body=body, ignore_unavailable=True)["hits"]["hits"]
+        return [{**hit["_source"], "id": hit["_id"]} for hit in hits]
+
     def claim(self, records: list[Record], claim: str, now: datetime) -> list[Record]:
         """Mark records `sending` under `claim` (one bulk request); a record another process changed meanwhile is
         left to it."""

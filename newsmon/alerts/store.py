@@ -14,11 +14,12 @@ from typing import Any
 
 from opensearchpy import NotFoundError, OpenSearch, helpers
 from opensearchpy.exceptions import ConflictError
+from pydantic import ValidationError
 
 from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
-from newsmon.config import Settings
+from newsmon.config import Settings, validation_message
 from newsmon.index.client import index_name
 from newsmon.index.mappings import TEXT_ANALYZER, article_properties
 
@@ -70,6 +71,18 @@ _UNSTORED = {"created_at": None, "id": ""}  # set by the store, never in the YAM
 
 class WatchError(ValueError):
     """A watch that cannot be stored or found; the message is for the person who asked."""
+
+
+class WatchExists(WatchError):
+    """A watch with this name (in any case) is already stored."""
+
+
+def parse_watch(fields: dict[str, Any]) -> Watch:
+    """A Watch from fields typed by a person (CLI options, page form, API body); WatchError says what is wrong."""
+    try:
+        return Watch.model_validate(fields)
+    except ValidationError as error:
+        raise WatchError(validation_message(error)) from None
 
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
@@ -146,7 +159,7 @@ class WatchStore:
         try:
             self._write(stored, caught_up_to=stored.created_at, op_type="create")
         except ConflictError:
-            raise WatchError(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
+            raise WatchExists(f"a watch named {watch.name!r} already exists (use `newsmon watch edit`)") from None
         return stored
 
     def add_many(self, watches: list[Watch], now: datetime | None = None) -> list[Watch]:
@@ -168,8 +181,14 @@ class WatchStore:
         return stored
 
     def get(self, name: str) -> Watch | None:
-        document = self._document(name)
-        return Watch.model_validate(document["watch"]) if document else None
+        return self.get_by_id(watch_id(name))
+
+    def get_by_id(self, doc_id: str) -> Watch | None:
+        try:
+            document = self.client.get(index=self.index, id=doc_id)["_source"]
+        except NotFoundError:
+            return None
+        return Watch.model_validate(document["watch"])
 
     def list(self) -> list[Watch]:
         self.client.indices.refresh(index=self.index)

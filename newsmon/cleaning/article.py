@@ -20,6 +20,7 @@ class Article:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     section: str | None = None  # e.g. "Internasional"
+    breadcrumbs: list[str] = field(default_factory=list)  # the page's breadcrumb trail (not indexed)
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     fetched_at: datetime | None = None
@@ -31,6 +32,8 @@ class Article:
     material_change: bool = False  # set when a re-fetch changed the headline or body
     feed_title: str | None = None  # the feed item's title and <updated> when fetched: if the feed later shows
     feed_updated: datetime | None = None  # another title or a later time, the article is fetched again
+    international: bool | None = None  # set by the spider: the source's rule or the auto decision
+    international_reason: str = ""  # "section Internasional", "places: Pyongyang (foreign) vs none (home)"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -77,6 +77,7 @@ def _clean(html: bytes, url: str, source: str, headers: dict[str, str], hint: st
         published_at=meta.published_at,
         updated_at=meta.updated_at,
         section=meta.section,
+        breadcrumbs=meta.breadcrumbs,
         tags=meta.tags,
         image=urljoin(url, meta.image) if meta.image else None,
         content_hash=content_hash(title, body),

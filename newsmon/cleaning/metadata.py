@@ -12,6 +12,11 @@ from typing import Any
 from htmldate import find_date
 from lxml.html import HtmlElement
 
+# A breadcrumb trail by its ARIA label or its usual class names (Bootstrap, WordPress themes, Yoast).
+_BREADCRUMB_XPATH = (
+    "//*[translate(@aria-label, 'B', 'b')='breadcrumb' or contains(concat(' ', normalize-space(@class), ' '), "
+    "' breadcrumb ') or contains(concat(' ', normalize-space(@class), ' '), ' breadcrumbs ')]"
+)
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "Report"}
 
 
@@ -20,6 +25,7 @@ class PageMeta:
     title: str = ""
     description: str = ""
     section: str | None = None
+    breadcrumbs: list[str] = field(default_factory=list)  # "Beranda > Dunia > Asia", as a list
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     image: str | None = None
@@ -51,6 +57,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
         title=title,
         description=_text(article.get("description")) or first("og:description", "description"),
         section=_text(_first(article.get("articleSection"))) or first("article:section") or None,
+        breadcrumbs=_ld_breadcrumbs(nodes) or _html_breadcrumbs(tree),
         authors=_authors(article.get("author")) or [a for a in metas.get("author", []) if "://" not in a],
         tags=_tags(article.get("keywords")) or metas.get("article:tag", []),
         image=_image(article.get("image")) or first("og:image", "twitter:image") or None,
@@ -86,6 +93,23 @@ def _ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
             if isinstance(node, dict):
                 yield node
                 stack.extend(_as_list(node.get("@graph")))
+
+
+def _ld_breadcrumbs(nodes: list[dict[str, Any]]) -> list[str]:
+    trail = next((n for n in nodes if "BreadcrumbList" in _as_list(n.get("@type"))), {})
+    items = [i for i in _as_list(trail.get("itemListElement")) if isinstance(i, dict)]
+    items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+    names = (_text(i.get("name")) or _text(i["item"].get("name") if isinstance(i.get("item"), dict) else None)
+             for i in items)  # fmt: skip
+    return [n for n in names if n]
+
+
+def _html_breadcrumbs(tree: HtmlElement) -> list[str]:
+    trails = tree.xpath(_BREADCRUMB_XPATH)
+    if not trails:
+        return []
+    steps = trails[0].xpath(".//li") or trails[0].xpath(".//a")
+    return [text for step in steps if (text := " ".join(step.text_content().split()))]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -130,23 +130,44 @@ def status() -> None:
     indices = client.cat.indices(index=f"{settings.index_prefix}-*", format="json", expand_wildcards="open")
     for row in sorted(indices, key=lambda r: r["index"]):
         typer.echo(f"  {row['index']}: {row['docs.count']}")
+    feeds = _feed_states(client, settings)
     typer.echo("last successful poll per source:")
-    for source, when in sorted(_last_polls(client, settings).items()):
+    for source, when in sorted(_last_polls(feeds).items()):
         typer.echo(f"  {source}: {when}")
+    decided = _decided(feeds)
+    if decided:
+        typer.echo("pages decided by `auto` per source (domestic ones are not indexed):")
+        for source, (international, domestic) in sorted(decided.items()):
+            typer.echo(f"  {source}: {international} international, {domestic} domestic")
 
 
-def _last_polls(client: OpenSearch, settings: Settings) -> dict[str, str]:
-    """source -> latest last_success over its feeds, from the feed-state index (written by the feeds engine)."""
+def _feed_states(client: OpenSearch, settings: Settings) -> list[dict]:
+    """The stored feed states (written by the feeds engine), the fields `status` shows."""
+    fields = ["source", "last_success", "decided_international", "decided_domestic"]
     try:
-        response = client.search(
-            index=index_name(settings, "feeds"), body={"size": 10000, "_source": ["source", "last_success"]}
-        )
+        response = client.search(index=index_name(settings, "feeds"), body={"size": 10000, "_source": fields})
     except NotFoundError:
-        return {}
+        return []
+    return [hit["_source"] for hit in response["hits"]["hits"]]
+
+
+def _decided(feeds: list[dict]) -> dict[str, tuple[int, int]]:
+    """source -> (international, domestic) pages decided by `auto`, over its feeds."""
+    totals: dict[str, tuple[int, int]] = {}
+    for feed in feeds:
+        international, domestic = feed.get("decided_international") or 0, feed.get("decided_domestic") or 0
+        if feed.get("source") and (international or domestic):
+            before = totals.get(feed["source"], (0, 0))
+            totals[feed["source"]] = (before[0] + international, before[1] + domestic)
+    return totals
+
+
+def _last_polls(feeds: list[dict]) -> dict[str, str]:
+    """source -> latest last_success over its feeds."""
     latest: dict[str, datetime] = {}
     never: set[str] = set()
-    for hit in response["hits"]["hits"]:
-        source, when = hit["_source"].get("source"), hit["_source"].get("last_success")
+    for feed in feeds:
+        source, when = feed.get("source"), feed.get("last_success")
         if not source:
             continue
         if not when:

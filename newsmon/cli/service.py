@@ -17,6 +17,7 @@ from newsmon.durations import parse_duration
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("crawl")(crawl)
+    app.command("web")(web)
 
 
 def run(
@@ -29,8 +30,9 @@ def run(
     """Run the service: poll every source at its next-poll time, crawl, index, alert, and send digests.
 
     Only one process per installation does the work; start a second one beside it and it waits as a standby,
-    taking over when the first stops. /healthz and /metrics are served on NEWSMON_HTTP_PORT. SIGTERM or Ctrl-C
-    finishes in-flight crawls (unindexed articles go to the spool) and exits.
+    taking over when the first stops. The web page, the JSON API (/api/), /healthz and /metrics are served on
+    NEWSMON_HTTP_PORT (see README "The web page" for who may open them). SIGTERM or Ctrl-C finishes in-flight crawls
+    (unindexed articles go to the spool) and exits.
     """
     from newsmon.scheduler import runtime
     from newsmon.scheduler.service import Service
@@ -42,10 +44,53 @@ def run(
     runtime.run(service.run)
 
 
+def web(
+    json_logs: Annotated[bool, typer.Option("--json-logs", help="Log one JSON object per line.")] = False,
+) -> None:
+    """Serve only the web page and the JSON API on NEWSMON_HTTP_PORT: no polling, crawling or sending.
+
+    For a second machine that shows the same watches, sources and alerts (it reads and writes the same search node
+    and YAML file; give it the same NEWSMON_SECRET_KEY so pause links and logins work on both). Ctrl-C stops it.
+    """
+    import asyncio
+    import logging
+    import signal
+
+    from newsmon.index.client import make_client
+    from newsmon.scheduler.startup import ensure_indices
+    from newsmon.web.app import announce_access, create_app, serve
+
+    logs.setup(json_lines=json_logs)
+    settings = context.settings()
+    try:
+        ensure_indices(make_client(settings), settings)
+    except Exception as error:  # the pages say so too, and work once the node answers
+        logging.getLogger(__name__).warning("search node at %s not ready: %s", settings.es_url, error)
+
+    async def main() -> None:
+        server, serving = await serve(create_app(settings), settings.http_port)
+        announce_access(settings)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
+        await serving
+
+    asyncio.run(main())
+
+
 def crawl(
     once: Annotated[bool, typer.Option("--once", help="Run one full cycle and exit (the only mode for now).")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable). Default: all.")] = None,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="Log one JSON object per line.")] = False,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="URL",
+            help="Only fetch this article page and print whether it counts as international for its source, and "
+            "why (nothing is indexed). The source is the one with feeds on the page's host, or --source.",
+        ),
+    ] = None,
 ) -> None:
     """Poll the sources once, fetch and clean new articles, index them, match watches and send immediate alerts.
 
@@ -61,6 +106,11 @@ def crawl(
     settings = context.settings()
     config = context.file_config()
     names = source or []
+    if explain:
+        from newsmon.cli.explain import explain as explain_page
+
+        typer.echo(explain_page(settings, config, explain, names))
+        return
     unknown = [name for name in names if config.source(name) is None]
     if unknown:
         raise ConfigError(f"no source named {', '.join(unknown)} in {settings.config}")

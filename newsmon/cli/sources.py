@@ -11,21 +11,29 @@ from rich.console import Console
 from rich.table import Table
 
 from newsmon.cli import context
-from newsmon.durations import parse_duration
 from newsmon.feeds.state import FeedState
 from newsmon.index.client import make_client
 from newsmon.index.feedstate import FeedStateStore
-from newsmon.sources.model import InternationalRule, Source
+from newsmon.sources.model import InternationalRule
 from newsmon.sources.resolve import NoFeedFound, find_feeds
-from newsmon.sources.store import SourceExists, add_defaults, add_source, list_sources, remove_source
+from newsmon.sources.store import (
+    SourceError,
+    SourceExists,
+    add_defaults,
+    add_source,
+    list_sources,
+    make_source,
+    remove_source,
+)
 
 app = typer.Typer(
     name="source",
     help=(
         "Manage the news sites newsmon polls.\n\n"
-        "A source is a name, one or more feeds (RSS or Atom), a language hint, a starting poll interval and a rule "
-        "saying which items are international news: category names, URL path patterns, or every item of an "
-        "international-only feed. Only international items are fetched. Sources are kept in the YAML file named "
+        "A source is a name, one or more feeds (RSS or Atom), a language hint, a starting poll interval and what "
+        "counts as international news: `auto` (the default: each page is decided from its section, the places it "
+        "names and the source's history), or a rule: category names, URL path patterns, or every item of an "
+        "international-only feed. Only international articles are indexed. Sources are kept in the YAML file named "
         "by NEWSMON_CONFIG."
     ),
     no_args_is_help=True,
@@ -35,6 +43,10 @@ app = typer.Typer(
 class Language(StrEnum):
     id = "id"
     en = "en"
+
+
+class International(StrEnum):
+    auto = "auto"
 
 
 @app.command("add")
@@ -59,6 +71,23 @@ def add(
     all_international: Annotated[
         bool, typer.Option("--all-international", help="The feed is international-only: take every item.")
     ] = False,
+    international: Annotated[
+        International | None,
+        typer.Option(
+            "--international",
+            help="auto: fetch each page and decide from its section, the places named in its title and first "
+            "paragraphs, and the source's history (the default when no rule is given). Beside a rule, the rule "
+            "still wins where it matches.",
+        ),
+    ] = None,
+    home_country: Annotated[
+        str | None,
+        typer.Option(
+            "--home-country",
+            help="For auto: the country whose news is domestic, as an ISO code (ID, MY, SG). "
+            "Default: NEWSMON_HOME_COUNTRY.",
+        ),
+    ] = None,
     language: Annotated[Language | None, typer.Option(help="Language hint for the cleaner.")] = None,
     interval: Annotated[
         str, typer.Option(help="Starting poll interval (90s, 15m, 2h); adaptive polling moves it within bounds.")
@@ -66,26 +95,36 @@ def add(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the site while discovering feeds.")] = 10.0,
 ) -> None:
     """Add a source. When URL is a homepage, its announced feeds (<link rel="alternate">) are used, else the
-    WordPress feeds (/category/<name>/feed/ for each --international-category, and /feed/) that answer."""
-    rule = InternationalRule(
-        categories=international_category or [], paths=international_path or [], all_items=all_international
-    )
-    if not (rule.categories or rule.paths or rule.all_items):
-        _fail(
-            "say which items are international: --international-category, --international-path or --all-international"
-        )
+    WordPress feeds (/category/<name>/feed/ for each --international-category, and /feed/) that answer.
+
+    Example: newsmon source add kabar https://kabar.example/ --international auto --home-country ID"""
+    has_rule = bool(international_category or international_path or all_international)
+    auto = international is International.auto or not has_rule
+    if home_country and not auto:
+        _fail("--home-country is for --international auto")
+    fields = {
+        "name": name,
+        "feeds": [url],
+        "language": language.value if language else None,
+        "interval": interval,
+        "international": {
+            "categories": international_category or [],
+            "paths": international_path or [],
+            "all_items": all_international,
+            "auto": auto,
+            "home_country": home_country,
+        },
+    }
     try:
-        feeds = find_feeds(url, user_agent=context.settings().user_agent, timeout=timeout, categories=rule.categories)
-        source = Source(
-            name=name,
-            homepage=None if feeds == [url] else url,
-            feeds=feeds,
-            language=language.value if language else None,
-            interval=parse_duration(interval),
-            international=rule,
+        make_source(fields)  # a bad name, pattern, country or interval is refused before any fetch
+        feeds = find_feeds(
+            url, user_agent=context.settings().user_agent, timeout=timeout, categories=international_category
         )
-        add_source(context.settings().config, source)
-    except (NoFeedFound, SourceExists, ValueError) as error:
+        add_source(
+            context.settings().config,
+            make_source({**fields, "feeds": feeds, "homepage": None if feeds == [url] else url}),
+        )
+    except (NoFeedFound, SourceExists, SourceError) as error:
         _fail(str(error))
     typer.echo(f"added {name}: " + ", ".join(feeds))
 
@@ -99,7 +138,7 @@ def list_() -> None:
         typer.echo("no sources yet: add one with `newsmon source add` or `newsmon source defaults`")
         return
     states, note = _states([url for s in sources for url in (*s.feeds, *s.sitemaps)])
-    table = Table("source", "feed", "international", "next poll", "why", "last error")
+    table = Table("source", "feed", "international", "decided (auto)", "next poll", "why", "last error")
     for source in sources:
         for url in (*source.feeds, *source.sitemaps):
             state = states.get(url)
@@ -107,6 +146,9 @@ def list_() -> None:
                 source.name,
                 url,
                 _rule(source.international),
+                f"{state.decided_international} intl, {state.decided_domestic} domestic"
+                if state and source.international.decides_pages
+                else "",
                 state.next_poll.strftime("%Y-%m-%d %H:%M UTC") if state and state.next_poll else "at the next crawl",
                 state.next_poll_reason if state else note,
                 (state.last_error or "") if state else "",
@@ -144,7 +186,10 @@ def _states(urls: list[str]) -> tuple[dict[str, FeedState], str]:
 def _rule(rule: InternationalRule) -> str:
     if rule.all_items:
         return "all items"
-    return ", ".join([*(f"category {c}" for c in rule.categories), *(f"path {p}" for p in rule.paths)])
+    parts = [*(f"category {c}" for c in rule.categories), *(f"path {p}" for p in rule.paths)]
+    if rule.decides_pages:
+        parts.append(f"auto (home {rule.home_country or context.settings().home_country})")
+    return ", ".join(parts)
 
 
 def _fail(message: str) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from newsmon.alerts import store
-from newsmon.alerts.catchup import search_matches
+from newsmon.alerts.catchup import preview
 from newsmon.alerts.ledger import AlertLedger, Record
 from newsmon.alerts.model import Watch
 from newsmon.alerts.query import QueryError
-from newsmon.alerts.store import WatchError, WatchStore
+from newsmon.alerts.store import WatchError, WatchStore, parse_watch
 from newsmon.cli import context
 from newsmon.index.client import make_client
 from newsmon.mail.render import one_line
@@ -78,9 +77,7 @@ def _describe(watch: Watch) -> str:
 
 def _save(action: Callable[[Watch], Watch], watch_fields: dict[str, Any]) -> Watch:
     try:
-        return action(Watch.model_validate(watch_fields))
-    except ValidationError as error:
-        raise _fail(error.errors()[0]["msg"]) from None
+        return action(parse_watch(watch_fields))
     except (QueryError, WatchError) as error:
         raise _fail(str(error)) from None
 
@@ -220,13 +217,10 @@ def test(
     watch = watches.get(name)
     if watch is None:
         raise _fail(f"no watch named {name!r}")
-    now = datetime.now(UTC)
-    preview = watch.model_copy(update={"created_at": None, "enabled": True})
-    matches = search_matches(watches.client, settings, preview, now - timedelta(days=days), now, now)
-    stories = {m.story_id: m for m in matches}
+    stories = preview(watches.client, settings, watch, days, datetime.now(UTC))
     noun = "story" if len(stories) == 1 else "stories"
     typer.echo(f"{name!r} would have sent {len(stories)} {noun} in the last {days} days:")
-    for match in stories.values():
+    for match in stories:
         item = match.item
         when = f"{item.published_at:%Y-%m-%d %H:%M}" if item.published_at else "date unknown"
         typer.echo(f"  {when}  [{', '.join(item.outlets)}]  {item.title}\n      {item.url}")

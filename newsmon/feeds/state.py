@@ -5,12 +5,24 @@ Plain data: the crawler updates it, index.feedstate stores it in the search node
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from newsmon.durations import format_duration
 from newsmon.sources.model import Source
+
+MAX_SECTIONS = 200  # section keys kept per feed: URL directories can be many
+
+
+def merged_history(states: list[FeedState]) -> dict[str, tuple[int, int]]:
+    """Section -> (international, total) decisions over several feeds (a source's)."""
+    merged: dict[str, tuple[int, int]] = {}
+    for state in states:
+        for key, (international, total) in state.sections.items():
+            before = merged.get(key, (0, 0))
+            merged[key] = (before[0] + international, before[1] + total)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,11 @@ class FeedState:
     interval: timedelta | None = None  # the adaptive interval; None until first polled (then Source.interval)
     next_poll: datetime | None = None
     next_poll_reason: str = ""
+    # Pages of an `auto` source decided by their content (domestic ones are neither indexed nor fetched again), and
+    # the decisions per section key ("ekonomi", "/news/") as [international, total]: the source's history.
+    decided_international: int = 0
+    decided_domestic: int = 0
+    sections: dict[str, list[int]] = field(default_factory=dict)
 
     def succeeded(
         self,
@@ -119,6 +136,19 @@ class FeedState:
         (already-indexed items are not fetched again, the failed one is)."""
         self.last_error, self.last_error_at = error, now
         self.body_hash = self.etag = self.last_modified = None
+
+    def decided(self, section: str, international: bool) -> None:
+        """Count one decision, and keep it in the history of its section (the busiest MAX_SECTIONS sections)."""
+        if international:
+            self.decided_international += 1
+        else:
+            self.decided_domestic += 1
+        counts = self.sections.setdefault(section, [0, 0])
+        counts[0] += int(international)
+        counts[1] += 1
+        if len(self.sections) > MAX_SECTIONS:
+            quietest = min((k for k in self.sections if k != section), key=lambda k: self.sections[k][1])
+            del self.sections[quietest]
 
     def _schedule(self, source: Source, now: datetime, outcome: PollOutcome) -> None:
         plan = plan_next_poll(self.interval or source.interval, outcome, source, self.consecutive_errors)

@@ -34,6 +34,7 @@ LOOKUP_FIELDS = (
     "story_id",
     "outlets",
     "first_indexed_at",
+    "international_reason",
 )
 _CHANGE_FIELDS = (*LOOKUP_FIELDS, "body")
 _CANDIDATE_FIELDS = ("story_id", "outlets", "signature", "content_hash", "source", "title")
@@ -224,14 +225,18 @@ class ArticleStore:
         language: str | None = None,
         source: str | None = None,
         limit: int = 20,
+        marks: tuple[str, str] = ("<em>", "</em>"),
     ) -> list[dict]:
-        """Best matches first, each with ``id``, ``score``, its stored fields and ``highlight`` snippets."""
+        """Best matches first, each with ``id``, ``score``, its stored fields and ``highlight`` snippets (the matched
+        terms between ``marks``; the text itself is not escaped)."""
         filters = _filters(since, language, source)
         body = {
             "query": {"bool": {"must": query, "filter": filters}},
             "size": limit,
             "_source": {"excludes": ["signature", "lsh_bands"]},
             "highlight": {
+                "pre_tags": [marks[0]],
+                "post_tags": [marks[1]],
                 "require_field_match": False,
                 "fields": {
                     "title*": {"number_of_fragments": 0},
@@ -244,6 +249,48 @@ class ArticleStore:
             {**hit["_source"], "id": hit["_id"], "score": hit["_score"], "highlight": hit.get("highlight", {})}
             for hit in response["hits"]["hits"]
         ]
+
+    def get(self, doc_id: str) -> dict | None:
+        """One article as stored (with ``id``), or None."""
+        response = self._client.search(
+            index=self._alias,
+            body={"query": {"ids": {"values": [doc_id]}}, "_source": {"excludes": ["signature", "lsh_bands"]}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        hits = response["hits"]["hits"]
+        return {**hits[0]["_source"], "id": hits[0]["_id"]} if hits else None
+
+    def story(self, story_id: str, limit: int = 100) -> list[dict]:
+        """The articles of one story (every outlet's copy), oldest first, without their bodies."""
+        response = self._client.search(
+            index=self._alias,
+            body={
+                "query": {"term": {"story_id": story_id}},
+                "size": limit,
+                "sort": [{"first_indexed_at": "asc"}],
+                "_source": ["url", "title", "source", "published_at", "language"],
+            },
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return [{**hit["_source"], "id": hit["_id"]} for hit in response["hits"]["hits"]]
+
+    def counts_by_source(self, since: timedelta) -> dict[str, int]:
+        """source -> articles indexed within ``since`` (by first_indexed_at)."""
+        start = (datetime.now(UTC) - since).isoformat()
+        response = self._client.search(
+            index=self._alias,
+            body={
+                "size": 0,
+                "query": {"range": {"first_indexed_at": {"gte": start}}},
+                "aggs": {"sources": {"terms": {"field": "source", "size": 1000}}},
+            },
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        buckets = response.get("aggregations", {}).get("sources", {}).get("buckets", [])
+        return {bucket["key"]: bucket["doc_count"] for bucket in buckets}
 
     def export(self, *, since: timedelta | None = None) -> Iterator[dict]:
         """Every article (optionally only recent ones) as stored, with ``id`` and ``published``."""

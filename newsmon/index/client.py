@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opensearchpy import OpenSearch
+from opensearchpy import OpenSearch, helpers
 
 from newsmon.config import Settings
 
@@ -24,3 +24,24 @@ def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
 def index_name(settings: Settings, kind: str) -> str:
     """Every index, alias and template name starts with the installation's prefix."""
     return f"{settings.index_prefix}-{kind}"
+
+
+def create_small_index(client: OpenSearch, name: str, mappings: dict) -> None:
+    """Create a one-shard index if it is missing (safe at every start, also from several processes at once)."""
+    if not client.indices.exists(index=name):
+        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": mappings}
+        client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+
+
+def get_many(client: OpenSearch, index: str, ids: list[str]) -> dict[str, dict]:
+    """id -> _source of the documents that exist, in one request."""
+    if not ids:
+        return {}
+    found = client.mget(index=index, body={"ids": ids})
+    return {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
+
+
+def put_many(client: OpenSearch, index: str, documents: dict[str, dict]) -> None:
+    """Write (or replace) documents by id in one bulk request, visible to searches when it returns."""
+    actions = ({"_index": index, "_id": id_, "_source": doc} for id_, doc in documents.items())
+    helpers.bulk(client, actions, refresh="wait_for")

@@ -6,7 +6,7 @@ from opensearchpy import OpenSearch, helpers
 
 from newsmon.config import Settings
 from newsmon.feeds.state import FeedState
-from newsmon.index.client import index_name
+from newsmon.index.client import create_small_index, get_many, index_name, put_many
 from newsmon.urls import article_id
 
 _KEYWORD = {"type": "keyword"}
@@ -29,16 +29,16 @@ MAPPING = {
         "interval": {"type": "float"},  # seconds
         "next_poll": _DATE,
         "next_poll_reason": {"type": "text"},
+        "decided_international": {"type": "integer"},
+        "decided_domestic": {"type": "integer"},
+        "sections": {"type": "object", "enabled": False},  # section -> [international, total]; read back only
     },
 }
 
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the feeds index if it is missing (safe to call at every start, also from several processes)."""
-    name = index_name(settings, "feeds")
-    if not client.indices.exists(index=name):
-        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING}
-        client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
+    create_small_index(client, index_name(settings, "feeds"), MAPPING)
 
 
 def _doc_id(url: str) -> str:
@@ -52,10 +52,8 @@ class FeedStateStore:
 
     def load(self, urls: list[str]) -> dict[str, FeedState]:
         """The stored state of each known feed URL, in one request; unknown URLs are left out."""
-        if not urls:
-            return {}
-        found = self._client.mget(index=self._index, body={"ids": [_doc_id(u) for u in urls]})
-        states = (FeedState.from_doc(doc["_source"]) for doc in found["docs"] if doc.get("found"))
+        found = get_many(self._client, self._index, [_doc_id(u) for u in urls])
+        states = (FeedState.from_doc(doc) for doc in found.values())
         return {state.url: state for state in states}
 
     def all(self) -> list[FeedState]:
@@ -69,5 +67,4 @@ class FeedStateStore:
         self.save_many([state])
 
     def save_many(self, states: list[FeedState]) -> None:
-        actions = ({"_index": self._index, "_id": _doc_id(s.url), "_source": s.to_doc()} for s in states)
-        helpers.bulk(self._client, actions, refresh="wait_for")
+        put_many(self._client, self._index, {_doc_id(s.url): s.to_doc() for s in states})

@@ -23,7 +23,7 @@ from typing import Any
 from newsmon.config import Settings
 from newsmon.index.client import index_name
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: international, international_reason
 
 TEXT_ANALYZER = "newsmon_text"
 
@@ -67,6 +67,8 @@ PROPERTIES: dict[str, Any] = {
     "feed_title": {"type": "keyword", "index": False, "doc_values": False},
     "version": {"type": "integer"},
     "material_change": {"type": "boolean"},
+    "international": {"type": "boolean"},
+    "international_reason": {"type": "text", "analyzer": TEXT_ANALYZER, "fields": {"raw": {"type": "keyword"}}},
     # MinHash values, kept only so near-duplicate candidates can be compared; never searched.
     "signature": {"type": "long", "index": False, "doc_values": False},
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 from newsmon.feeds.discovery import discover_feeds, wordpress_candidates
 from newsmon.feeds.parse import FeedError, parse_feed
@@ -17,7 +18,8 @@ class NoFeedFound(Exception):
     """Neither the URL itself, its <link rel="alternate"> feeds nor the WordPress fallbacks are feeds."""
 
 
-def _fetch(url: str, user_agent: str, timeout: float) -> tuple[bytes, str | None] | None:
+def fetch(url: str, user_agent: str, timeout: float) -> tuple[bytes, str | None] | None:
+    """(body, Content-Type) of an http(s) URL, at most MAX_BYTES + 1 bytes; None (logged) when it fails."""
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -39,7 +41,9 @@ def _is_feed(url: str, fetched: tuple[bytes, str | None] | None) -> bool:
 
 def find_feeds(url: str, *, user_agent: str, timeout: float = 10.0, categories: list[str] | None = None) -> list[str]:
     """[url] when it is a feed; else the feeds its page announces; else the WordPress feeds that answer."""
-    page = _fetch(url, user_agent, timeout)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise NoFeedFound(f"{url}: only http:// and https:// addresses can be sources")
+    page = fetch(url, user_agent, timeout)
     if page is None:
         raise NoFeedFound(f"{url}: could not be fetched")
     if _is_feed(url, page):
@@ -47,7 +51,7 @@ def find_feeds(url: str, *, user_agent: str, timeout: float = 10.0, categories: 
     announced = discover_feeds(page[0], url)
     if announced:
         return announced
-    found = [c for c in wordpress_candidates(url, categories) if _is_feed(c, _fetch(c, user_agent, timeout))]
+    found = [c for c in wordpress_candidates(url, categories) if _is_feed(c, fetch(c, user_agent, timeout))]
     if not found:
         raise NoFeedFound(f"{url}: no feed announced on the page and no WordPress feed (/feed/) answered")
     return found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from newsmon.config import load_file, save_file
+from newsmon.config import load_file, save_file, validation_message
 from newsmon.sources.model import Source
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
@@ -14,6 +16,19 @@ DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
 class SourceExists(ValueError):
     """A source with this name is already configured."""
+
+
+class SourceError(ValueError):
+    """Fields that do not make a source; the message is for the person who typed them."""
+
+
+def make_source(fields: dict[str, Any]) -> Source:
+    """A Source from fields typed by a person (page form, API body); SourceError says what is wrong."""
+    try:
+        source = Source.model_validate(fields)
+    except ValidationError as error:
+        raise SourceError(validation_message(error)) from None
+    return source
 
 
 def list_sources(path: Path) -> list[Source]:
