@@ -179,7 +179,8 @@ def load_file(path: Path) -> FileConfig:
 
 
 def save_file(path: Path, config: FileConfig) -> None:
-    data = config.model_dump(mode="json", exclude_defaults=True)
+    # A watch's id is the store's business (given when it is first stored), never the file's.
+    data = config.model_dump(mode="json", exclude_defaults=True, exclude={"watches": {"__all__": {"id"}}})
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)
