@@ -25,6 +25,7 @@ from newsmon.feeds.gazetteer import gazetteer
 from newsmon.index import decisions, feedstate
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
+from newsmon.orphans import exit_with_parent
 from newsmon.sources.model import Source
 
 
@@ -72,7 +73,12 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 @cache
 def process_pool() -> ProcessPoolExecutor:
     """One pool per process for feed parsing and article cleaning; spawned workers share no reactor or sockets."""
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 2,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,  # a killed `newsmon run` leaves no worker behind
+        initargs=(os.getpid(),),
+    )
 
 
 async def crawl_once(
@@ -110,11 +116,13 @@ async def crawl_once(
         await runner.crawl(
             crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=process_pool()
         )
-        await asyncio.to_thread(store.save_many, list(states.values()))
-        spider = crawler.spider
-        assert isinstance(spider, NewsSpider)  # the runner crawled NewsSpider above
-        if spider.decisions:
-            await asyncio.to_thread(decided.save_many, spider.decisions)
+        may_crawl = (overrides or {}).get("NEWSMON_MAY_CRAWL")
+        if may_crawl is None or may_crawl():  # a process that stopped leading mid-crawl leaves the states to the leader
+            await asyncio.to_thread(store.save_many, list(states.values()))
+            spider = crawler.spider
+            assert isinstance(spider, NewsSpider)  # the runner crawled NewsSpider above
+            if spider.decisions:
+                await asyncio.to_thread(decided.save_many, spider.decisions)
     finally:
         client.close()
     return CrawlReport.from_stats(crawler.stats.get_stats(), articles_indexed=sum(indexed))

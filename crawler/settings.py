@@ -40,6 +40,12 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmon.crawler.middlewares.FeedValidatorsMiddleware": 550,
 }
 
+# A `newsmon run` that no longer leads sends nothing.
+DOWNLOAD_HANDLERS = {
+    "http": "newsmon.crawler.middlewares.LeaderOnlyDownloadHandler",
+    "https": "newsmon.crawler.middlewares.LeaderOnlyDownloadHandler",
+}
+
 # http_proxy / https_proxy / no_proxy from the environment.
 HTTPPROXY_ENABLED = True
 

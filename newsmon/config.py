@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring crawler)"
     download_timeout: float = Field(default=20.0, gt=0)  # seconds, for every feed and page fetch
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # Seconds an alert claimed by a sender that stopped renewing the claim waits before another sender takes it over.
+    claim_timeout: float = Field(default=900.0, gt=0)
     # The web page: unset password -> it answers loopback only; set -> login form and HTTP Basic for the API.
     admin_password: SecretStr | None = None
     public_url: str | None = None  # where users reach the page: links in alert emails, one-click pause
@@ -188,7 +190,8 @@ def load_file(path: Path) -> FileConfig:
 
 
 def save_file(path: Path, config: FileConfig) -> None:
-    data = config.model_dump(mode="json", exclude_defaults=True)
+    # A watch's id is the store's business (given when it is first stored), never the file's.
+    data = config.model_dump(mode="json", exclude_defaults=True, exclude={"watches": {"__all__": {"id"}}})
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)

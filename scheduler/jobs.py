@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from opensearchpy import OpenSearch
+from scrapy.crawler import Crawler
 
 from newsmon.alerts.catchup import catch_up as catch_up_watches
 from newsmon.alerts.delivery import deliver_due
 from newsmon.alerts.matching import match_batch
 from newsmon.config import Settings, load_file
+from newsmon.crawler.middlewares import Uncopied
 from newsmon.crawler.run import CrawlReport, crawl_once
 from newsmon.index.feedstate import FeedStateStore
 from newsmon.index.spool import Spool, replay
@@ -27,10 +31,13 @@ STALLED_AFTER = timedelta(minutes=15)
 class Crawls:
     """One crawl task per due source, so a slow or hanging site never delays the others."""
 
-    def __init__(self, settings: Settings, client: OpenSearch) -> None:
+    def __init__(self, settings: Settings, client: OpenSearch, may_crawl: Callable[[], bool] | None = None) -> None:
         self.settings = settings
         self.client = client
+        # Checked before every request is sent (LeaderOnlyDownloadHandler).
+        self.overrides = {"NEWSMON_MAY_CRAWL": Uncopied(may_crawl) if may_crawl else None}
         self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.crawlers: dict[str, Crawler] = {}
         self.started: dict[str, datetime] = {}
         self.poll_lag = 0.0  # seconds the most overdue feed waited at the last check
         # source -> (when, rejection reason -> count) of its latest crawl that rejected pages, for the web page
@@ -59,8 +66,9 @@ class Crawls:
         return started
 
     async def _crawl(self, source: Source) -> None:
+        keep = partial(self.crawlers.__setitem__, source.name)  # so a leader stepping down can stop it
         try:
-            report = await crawl_once(self.settings, [source])
+            report = await crawl_once(self.settings, [source], self.overrides, on_crawler=keep)
             record(report)
             if report.rejected:
                 self.rejections[source.name] = (datetime.now(UTC), report.rejected)
@@ -68,9 +76,17 @@ class Crawls:
             log.exception("crawl of source %s failed; its feeds are polled again at their next time", source.name)
         finally:
             self.in_flight.pop(source.name, None)
+            self.crawlers.pop(source.name, None)
 
     def stalled(self, now: datetime) -> list[str]:
         return [name for name in self.in_flight if now - self.started[name] > STALLED_AFTER]
+
+    async def stop(self) -> None:
+        """Stop every in-flight crawl now (a leader stepping down): no new requests; what was fetched is flushed
+        to the index, or to the spool if the node is unreachable."""
+        for name, crawler in list(self.crawlers.items()):
+            log.warning("stopping the crawl of source %s", name)
+            await crawler.stop_async()
 
     async def wait(self) -> None:
         """Let in-flight crawls finish: their pipelines flush to the index or to the spool."""
@@ -95,6 +111,7 @@ def deliver(client: OpenSearch, settings: Settings) -> None:
     report = deliver_due(client, settings, datetime.now(UTC))
     metrics.ALERTS_SENT.inc(report.emails_sent)
     metrics.ALERTS_FAILED.inc(report.alerts_failed)
+    metrics.ALERTS_UNDELIVERABLE.inc(report.alerts_undeliverable)
     for error in report.errors:
         log.warning("alert delivery: %s", error)
 

@@ -12,7 +12,10 @@ URLS_REFUSED = Counter(
 )
 ARTICLES_SKIPPED = Counter("newsmon_articles_skipped_total", "Pages not indexed as articles", ["reason"])
 ALERTS_SENT = Counter("newsmon_alerts_sent_total", "Alert emails accepted by the SMTP server")
-ALERTS_FAILED = Counter("newsmon_alerts_failed_total", "Alert email attempts that failed")
+ALERTS_FAILED = Counter("newsmon_alerts_failed_total", "Alert email attempts that failed (retried later)")
+ALERTS_UNDELIVERABLE = Counter(
+    "newsmon_alerts_undeliverable_total", "Alerts a recipient's mail server refused for good (5xx); not retried"
+)
 SPOOL_BACKLOG = Gauge("newsmon_spool_backlog", "Articles waiting in the on-disk spool for the search node")
 POLL_LAG = Gauge("newsmon_poll_lag_seconds", "How late the most overdue feed poll is")
 LEADER = Gauge("newsmon_leader", "1 while this process holds the scheduler lease")

@@ -10,9 +10,20 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
+from devsupport import processes
 from devsupport.site import FixtureSite
 from devsupport.smtp import SmtpServer
 from newsmon.config import Settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Every process a test starts (and every process those leave orphaned) must be gone when the suite ends."""
+    watching = processes.adopt_orphans()
+    yield
+    if watching:
+        left = processes.kill_leftovers()
+        assert not left, "processes left running by the tests (now killed):\n" + "\n".join(left)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -83,3 +83,12 @@ def test_empty_password_and_public_url_mean_unset(monkeypatch: pytest.MonkeyPatc
     assert settings.admin_password is None and settings.public_url is None and settings.secret_key is None
     monkeypatch.setenv("NEWSMON_PUBLIC_URL", "https://news.example.org/")
     assert load_settings().public_url == "https://news.example.org"
+
+
+def test_saved_file_never_carries_a_watch_id(tmp_path) -> None:
+    from newsmon.alerts.model import Watch
+    from newsmon.config import FileConfig, load_file, save_file
+
+    path = tmp_path / "newsmon.yaml"
+    save_file(path, FileConfig(watches=[Watch(name="Kharkiv", query="kharkiv", emails=["a@example.test"])]))
+    assert "id:" not in path.read_text() and load_file(path).watches[0].name == "Kharkiv"

@@ -68,11 +68,11 @@ OTHER_PARAGRAPHS = [
 class Service:
     """One `newsmon run` process with its own health port."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, lease_ttl: str = "6s") -> None:
         self.port = free_port()
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsmon", "run", "--tick", "1", "--lease-ttl", "6s"],
+            [sys.executable, "-m", "newsmon", "run", "--tick", "1", "--lease-ttl", lease_ttl],
             env={**env, "NEWSMON_HTTP_PORT": str(self.port)},
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,

@@ -123,7 +123,7 @@ def test_watch_test_previews_the_last_days(api: httpx.Client, es: OpenSearch, pr
     assert len(api.post("/api/watches/Gempa/test?days=10").json()["stories"]) == 2
     assert api.post("/api/watches/Gempa/test?days=soon").status_code == 400
     assert api.post("/api/watches/nothing/test").status_code == 404
-    assert AlertLedger(es, protected).latest("Gempa") == []  # a preview records nothing
+    assert AlertLedger(es, protected).latest(WatchStore(es, protected).get("Gempa")) == []  # a preview records nothing
 
 
 def test_source_endpoints(api: httpx.Client, protected: Settings, news_site: FixtureSite) -> None:

@@ -58,7 +58,8 @@ def test_watch_history_shows_a_failed_alert_with_the_smtp_answer(
     ledger = AlertLedger(es, settings)
     ledger.record([to_match(flood, article("x", "Banjir besar", "Banjir."), "", indexed_at=now, now=now)], now)
     record = ledger.claim(ledger.open_records(now), "claim-1", now)[0]
-    ledger.settle(record, flood.emails, now, "SMTPRecipientsRefused: 550 mailbox unavailable")
+    ledger.refuse([record.id], flood.emails[0], "550 mailbox unavailable")  # a permanent refusal: failed
+    ledger.settle(record, flood.emails, now)
     shown = page.get("/watches/Banjir").text
     assert "failed" in shown and "550 mailbox unavailable" in shown and "Banjir besar" in shown
     assert "Banjir besar" in page.get("/").text  # the overview's latest alerts

@@ -19,6 +19,7 @@ from typing import TypeVar
 from opensearchpy import TransportError
 from scrapy.crawler import Crawler
 
+from newsmon import faults
 from newsmon.cleaning.article import Article
 from newsmon.cleaning.dedupe import NEAR_DUPLICATE_THRESHOLD, lsh_bands, similarity
 from newsmon.config import Settings
@@ -70,14 +71,17 @@ class DedupePipeline:
             return item
         story = _Seen(own_id, [item.source], item.content_hash, item.signature)
         self._remember(item, bands, story)  # before asking the index, so copies arriving meanwhile wait for it
+        found = None
         try:
             found = await asyncio.to_thread(self._story_in_index, item, own_id, bands)
         except TransportError as error:
             log.warning("story of %s not checked against the index (%s); it keeps its own", item.url, error)
-            found = None
-        if found is not None:
-            story.story_id, story.outlets[:] = found.story_id, sorted({*found.outlets, item.source})
-        story.settled.set()
+        except Exception:  # a bug or an odd answer must not stop the item, nor the copies waiting for it
+            log.exception("story of %s not checked against the index; it keeps its own", item.url)
+        finally:
+            if found is not None:
+                story.story_id, story.outlets[:] = found.story_id, sorted({*found.outlets, item.source})
+            story.settled.set()
         item.story_id, item.outlets = story.story_id, list(story.outlets)
         return item
 
@@ -88,6 +92,7 @@ class DedupePipeline:
         return _closest(item, candidates, lambda seen: seen.signature)
 
     def _story_in_index(self, item: Article, own_id: str, bands: list[str]) -> _Seen | None:
+        faults.point("dedupe-lookup")
         known = self._store.lookup([own_id]).get(own_id)
         if known and known.get("story_id"):
             return _Seen(known["story_id"], known.get("outlets", []), item.content_hash, item.signature)

@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 
+from newsmon import faults
 from newsmon.cleaning.article import Article
 from newsmon.config import Settings
 from newsmon.crawler.signals import articles_indexed
@@ -110,9 +111,14 @@ class IndexPipeline:
         try:
             if self._spool.path.exists():  # catch up first, so spooled articles keep their order
                 replay(self._client, self._settings, on_result=results.append)
+            faults.point("index-write")
             results.append(self._store.upsert_many(batch) if batch else BulkResult())
         except TransportError as error:
             self._pause(error, len(batch))
+            self._spool.append(batch)
+            return results
+        except Exception:  # not the node being away: a bug or a refused document; keep the batch, say which
+            log.exception("indexing failed; spooled %d articles: %s", len(batch), " ".join(a.url for a in batch))
             self._spool.append(batch)
             return results
         self._backoff = 0.0

@@ -1,27 +1,34 @@
 """The alert ledger: one record per (watch, story), created only if absent, so nothing is ever alerted twice.
 
-A record moves pending -> sending (claimed, with a claim id) -> sent. A send that fails leaves it `failed` with a
-`next_attempt_at`, which the next delivery run picks up again. `sent_to` lists the recipients whose SMTP server
-accepted the mail, so a retry only goes to the ones still missing.
+A record moves pending -> sending (claimed, with a claim id) -> sent. A send that fails for a while (server down,
+4xx) leaves it `retrying` with a `next_attempt_at`, which a later delivery run picks up again. A recipient the server
+refuses for good (5xx) goes into `refusals` with the server's answer and is not tried again; a record whose every
+recipient either accepted or refused the mail is `sent`, or `failed` when any refused. `sent_to` lists the recipients
+whose SMTP server accepted the mail, so a retry only goes to the ones still missing.
+
+Records are keyed by the watch's id (not its name), so a later watch that reuses a removed watch's name never sees
+the removed one's alerts. Only the holder of a record's claim may renew, settle or release it: a sender that lost
+its claim (it stalled, another run took the record over) changes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import ConflictError, OpenSearch, helpers
 
-from newsmon.alerts.model import AlertItem, Watch, watch_id
+from newsmon.alerts.model import AlertItem, Watch
 from newsmon.config import Settings
 from newsmon.index.client import index_name
 
 log = logging.getLogger(__name__)
 
-OPEN = ("pending", "failed")
+OPEN = ("pending", "retrying")
 
 # A second outlet of a story already waiting is added to its record; a record being sent or sent stays as it is.
 _MERGE = """
@@ -37,8 +44,14 @@ if (changed) { ctx._source.updated_at = params.now; } else { ctx.op = 'none'; }
 """
 
 
-def alert_id(watch_name: str, story_id: str) -> str:
-    return hashlib.sha256(f"{watch_id(watch_name)}\n{story_id}".encode()).hexdigest()[:32]
+def alert_id(watch: Watch, story_id: str) -> str:
+    return hashlib.sha256(f"{watch.id}\n{story_id}".encode()).hexdigest()[:32]
+
+
+def message_id(record_ids: list[str], recipient: str) -> str:
+    """The Message-ID of the mail carrying these alerts to `recipient`: the same on every resend."""
+    digest = hashlib.sha256("\n".join([*sorted(record_ids), recipient.casefold()]).encode()).hexdigest()[:40]
+    return f"<{digest}@newsmon>"
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,11 @@ class Record:
     def items(self) -> list[AlertItem]:
         return [AlertItem.model_validate(item) for item in self.source["items"]]
 
+    @property
+    def refused(self) -> dict[str, str]:
+        """Recipient -> the SMTP server's permanent refusal."""
+        return {r["recipient"]: r["reason"] for r in self.source.get("refusals") or []}
+
 
 class AlertLedger:
     def __init__(self, client: OpenSearch, settings: Settings) -> None:
@@ -73,7 +91,7 @@ class AlertLedger:
             {
                 "_op_type": "create",
                 "_index": self.index,
-                "_id": alert_id(m.watch.name, m.story_id),
+                "_id": alert_id(m.watch, m.story_id),
                 "_source": self._new_record(m, now),
             }
             for m in matches
@@ -126,12 +144,17 @@ class AlertLedger:
             }
         )
 
-    def records(self, watch_name: str) -> list[Record]:
-        return self._search({"term": {"watch_id": watch_id(watch_name)}})
+    def records(self, watch: Watch) -> list[Record]:
+        return self._search({"term": {"watch_id": watch.id}})
 
-    def latest(self, watch_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def drop_open(self, watch: Watch) -> None:
+        """Delete a removed watch's alerts that were still waiting."""
+        query = {"bool": {"filter": [{"term": {"watch_id": watch.id}}, {"terms": {"status": list(OPEN)}}]}}
+        self.client.delete_by_query(index=self.index, body={"query": query}, refresh=True, conflicts="proceed")
+
+    def latest(self, watch: Watch | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest alerts (of one watch, or of all), newest first, as stored plus ``id``: for people to read."""
-        query = {"term": {"watch_id": watch_id(watch_name)}} if watch_name else {"match_all": {}}
+        query = {"term": {"watch_id": watch.id}} if watch else {"match_all": {}}
         self.client.indices.refresh(index=self.index, ignore_unavailable=True)
         body = {"query": query, "size": limit, "sort": [{"created_at": "desc"}]}
         hits = self.client.search(index=self.index, body=body, ignore_unavailable=True)["hits"]["hits"]
@@ -175,28 +198,103 @@ class AlertLedger:
         )
         helpers.bulk(self.client, actions, refresh=True)
 
-    def settle(self, record: Record, recipients: list[str], now: datetime, error: str | None = None) -> str:
-        """After a send (or a reconciliation): `sent` when every recipient has it, else `failed` with a retry time."""
-        current = self.client.get(index=self.index, id=record.id)["_source"]
-        if set(recipients) <= set(current["sent_to"]):
-            change: dict[str, Any] = {"status": "sent", "sent_at": now.isoformat(), "claim": None, "error": None}
-        else:
-            attempts = current["attempts"] + 1
-            retry = now + min(timedelta(minutes=2**attempts), timedelta(hours=1))
-            change = {"status": "failed", "attempts": attempts, "next_attempt_at": retry.isoformat(), "claim": None}
-            change["error"] = error or "not every recipient accepted the mail"
-        change["updated_at"] = now.isoformat()
-        self.client.update(index=self.index, id=record.id, body={"doc": change}, refresh=True)
-        return str(change["status"])
+    def renew(self, record_ids: list[str], claim: str, now: datetime) -> set[str]:
+        """Move the claim's time forward so no other run takes the records over; returns the ids still ours."""
+        script = (
+            "if (ctx._source.claim == params.claim) { ctx._source.claimed_at = params.now } else { ctx.op = 'none' }"
+        )
+        body: list[dict[str, Any]] = []
+        for record_id in record_ids:
+            params = {"claim": claim, "now": now.isoformat()}
+            body += [
+                {"update": {"_index": self.index, "_id": record_id}},
+                {"script": {"source": script, "params": params}},
+            ]
+        items = self.client.bulk(body=body)["items"] if body else []
+        return {item["update"]["_id"] for item in items if item["update"].get("result") == "updated"}
 
-    def release(self, record: Record, now: datetime) -> None:
-        """Give a claim whose fate is unknown back to the outbox (its process died before sending)."""
+    def refuse(self, record_ids: list[str], recipient: str, reason: str) -> None:
+        """Note that the SMTP server refused `recipient` for good (5xx): no later run tries it again."""
+        script = (
+            "if (ctx._source.refusals == null) { ctx._source.refusals = []; }"
+            "for (r in ctx._source.refusals) { if (r.recipient == params.r.recipient) { ctx.op = 'none'; return; } }"
+            "ctx._source.refusals.add(params.r);"
+        )
+        params = {"r": {"recipient": recipient, "reason": reason}}
+        actions = (
+            {"_op_type": "update", "_index": self.index, "_id": record_id, "retry_on_conflict": 3}
+            | {"script": {"source": script, "params": params}}
+            for record_id in record_ids
+        )
+        helpers.bulk(self.client, actions, refresh=True)
+
+    def settle(
+        self,
+        record: Record,
+        recipients: list[str],
+        now: datetime,
+        error: str | None = None,
+        stale_before: datetime | None = None,
+    ) -> str | None:
+        """After a send (or a reconciliation): `sent` when every recipient has it, `failed` when the rest were
+        refused for good, else `retrying` with a retry time. None when the claim is no longer the record's."""
+
+        def change_for(current: dict[str, Any]) -> dict[str, Any]:
+            refused = {r["recipient"]: r["reason"] for r in current.get("refusals") or []}
+            missing = set(recipients) - set(current["sent_to"]) - set(refused)
+            change: dict[str, Any] = {"claim": None, "updated_at": now.isoformat()}
+            if missing:
+                attempts = current["attempts"] + 1
+                retry = now + min(timedelta(minutes=2**attempts), timedelta(hours=1))
+                change |= {"status": "retrying", "attempts": attempts, "next_attempt_at": retry.isoformat()}
+                change["error"] = error or "not every recipient accepted the mail"
+            elif refused:
+                reasons = "; ".join(f"{who}: {why}" for who, why in sorted(refused.items()))
+                change |= {
+                    "status": "failed",
+                    "sent_at": now.isoformat(),
+                    "error": f"refused by the mail server: {reasons}",
+                }
+            else:
+                change |= {"status": "sent", "sent_at": now.isoformat(), "error": None}
+            return change
+
+        change = self._update_if_claimed(record, change_for, stale_before)
+        return change["status"] if change else None
+
+    def release(self, record: Record, now: datetime, stale_before: datetime) -> bool:
+        """Give a claim whose fate is unknown back to the outbox (its process died or stalled before sending)."""
         change = {"status": "pending", "claim": None, "updated_at": now.isoformat()}
-        self.client.update(index=self.index, id=record.id, body={"doc": change}, refresh=True)
+        return bool(self._update_if_claimed(record, lambda _: change, stale_before))
+
+    def _update_if_claimed(
+        self,
+        record: Record,
+        change_for: Callable[[dict[str, Any]], dict[str, Any]],
+        stale_before: datetime | None,
+    ) -> dict[str, Any] | None:
+        """Apply `change_for(current)` only while the record is still `sending` under the record's claim (and, for
+        a takeover, still stale): read, check, write with optimistic concurrency, again if someone wrote between."""
+        for _ in range(5):
+            current = self.client.get(index=self.index, id=record.id)
+            source = current["_source"]
+            if source["status"] != "sending" or source.get("claim") != record.source.get("claim"):
+                return None
+            if stale_before and datetime.fromisoformat(source["claimed_at"]) >= stale_before:
+                return None  # renewed meanwhile: its sender is alive
+            change = change_for(source)
+            guard = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+            try:
+                self.client.update(index=self.index, id=record.id, body={"doc": change}, refresh=True, **guard)
+            except ConflictError:
+                continue
+            return change
+        log.warning("alert ledger: %s kept changing under us; left for the next run", record.id)
+        return None
 
     def _new_record(self, match: Match, now: datetime) -> dict[str, Any]:
         return {
-            "watch_id": watch_id(match.watch.name),
+            "watch_id": match.watch.id,
             "watch": match.watch.name,
             "story_id": match.story_id,
             "status": "pending",

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from opensearchpy import OpenSearch
 
+from newsmon import faults
 from newsmon.alerts.ledger import AlertLedger, Match
 from newsmon.alerts.model import AlertItem, Watch
 from newsmon.alerts.snippets import HIGHLIGHT, best_snippet
@@ -54,6 +55,7 @@ def match_batch(
             if match:
                 matches.append(match)
     AlertLedger(client, settings).record(matches, now)
+    faults.point("after-match")
     return sorted({m.watch.name for m in matches})
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from newsmon.durations import Duration
 
@@ -28,6 +28,9 @@ class Watch(BaseModel):
     enabled: bool = True
     max_age: Duration | None = None  # optional: ignore articles claiming to be older than this
     created_at: datetime | None = None  # set when first stored; alerts only cover articles indexed after it
+    # Set when first stored, never reused: the alert ledger keys records by it, not by the name. Watches stored
+    # before ids existed keep the id their records were keyed by (the hash of the name).
+    id: str = ""
 
     @field_validator("name")
     @classmethod
@@ -36,6 +39,12 @@ class Watch(BaseModel):
         if not value or len(value) > 100:
             raise ValueError("a watch name is 1 to 100 characters")
         return value
+
+    @model_validator(mode="after")
+    def _legacy_id(self) -> Watch:
+        if not self.id:
+            self.id = watch_id(self.name)
+        return self
 
     @field_validator("emails")
     @classmethod

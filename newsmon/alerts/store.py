@@ -8,6 +8,7 @@ percolator field), the enabled flag the percolate request filters on, and the ca
 from __future__ import annotations
 
 import builtins
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from opensearchpy import NotFoundError, OpenSearch, helpers
 from opensearchpy.exceptions import ConflictError
 from pydantic import ValidationError
 
+from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
 from newsmon.config import Settings, validation_message
@@ -42,13 +44,14 @@ _WATCHES: dict[str, Any] = {
         **{f: {**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}} for f in ("title", "body")},
     },
 }
-_ALERTS = {
+_ALERTS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "watch_id": {"type": "keyword"},
         "watch": {"type": "keyword"},
         "story_id": {"type": "keyword"},
-        "status": {"type": "keyword"},  # pending -> sending -> sent; failed = retried at next_attempt_at
+        # pending -> sending -> sent; retrying: again at next_attempt_at; failed: a recipient refused it for good
+        "status": {"type": "keyword"},
         "attempts": {"type": "integer"},
         "created_at": {"type": "date"},
         "updated_at": {"type": "date"},
@@ -60,8 +63,12 @@ _ALERTS = {
         "error": {"type": "text", "index": False},
         "outlets": {"type": "keyword"},
         "items": {"type": "object", "enabled": False},
+        "refusals": {"type": "object", "enabled": False},  # [{recipient, reason}]: 5xx answers, never retried
     },
 }
+
+
+_UNSTORED = {"created_at": None, "id": ""}  # set by the store, never in the YAML file
 
 
 class WatchError(ValueError):
@@ -94,6 +101,8 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
     # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
     text = {field: _WATCHES["properties"][field] for field in ("title", "body")}
     client.indices.put_mapping(index=watches, body={"properties": text})
+    refusals = {"refusals": _ALERTS["properties"]["refusals"]}  # an alerts index made before refusals existed
+    client.indices.put_mapping(index=index_name(settings, "alerts"), body={"properties": refusals})
 
 
 def _migrate_analysis(client: OpenSearch, index: str) -> None:
@@ -161,13 +170,14 @@ def check_query(text: str) -> None:
 class WatchStore:
     def __init__(self, client: OpenSearch, settings: Settings) -> None:
         self.client = client
+        self.settings = settings
         self.index = index_name(settings, "watches")
 
     def add(self, watch: Watch, now: datetime | None = None) -> Watch:
         """Store a new watch; its created_at is now, so only articles indexed from now on alert."""
         check_query(watch.query)
         now = now or datetime.now(UTC)
-        stored = watch.model_copy(update={"created_at": watch.created_at or now})
+        stored = watch.model_copy(update={"created_at": watch.created_at or now, "id": uuid.uuid4().hex})
         try:
             self._write(stored, caught_up_to=stored.created_at, op_type="create")
         except ConflictError:
@@ -180,7 +190,7 @@ class WatchStore:
         for watch in watches:
             check_query(watch.query)
         now = now or datetime.now(UTC)
-        stored = [w.model_copy(update={"created_at": w.created_at or now}) for w in watches]
+        stored = [w.model_copy(update={"created_at": w.created_at or now, "id": uuid.uuid4().hex}) for w in watches]
         actions = (
             {"_op_type": "create", "_index": self.index, "_id": watch_id(w.name), **self._document_for(w, w.created_at)}
             for w in stored
@@ -215,7 +225,7 @@ class WatchStore:
         if document is None:
             raise WatchError(f"no watch named {watch.name!r}")
         old = Watch.model_validate(document["watch"])
-        stored = watch.model_copy(update={"created_at": old.created_at})
+        stored = watch.model_copy(update={"created_at": old.created_at, "id": old.id})
         caught_up_to = document.get("caught_up_to")
         if old.matching_key() != stored.matching_key():
             caught_up_to = (now or datetime.now(UTC)).isoformat()
@@ -223,17 +233,28 @@ class WatchStore:
         return stored
 
     def remove(self, name: str) -> bool:
+        """Delete a watch and the alerts it had not sent yet."""
+        watch = self.get(name)
+        if watch is None:
+            return False
         try:
             self.client.delete(index=self.index, id=watch_id(name), refresh=True)
         except NotFoundError:
             return False
+        AlertLedger(self.client, self.settings).drop_open(watch)
         return True
 
     def pause(self, name: str) -> Watch:
         return self._set_enabled(name, False)
 
-    def resume(self, name: str) -> Watch:
-        return self._set_enabled(name, True)
+    def resume(self, name: str, backfill: bool = False, now: datetime | None = None) -> Watch:
+        """Turn a paused watch back on. Articles indexed while it was paused alert only with `backfill`: otherwise
+        catch-up starts from now."""
+        current = self.get(name)
+        watch = self._set_enabled(name, True)
+        if current and not current.enabled and not backfill:
+            self.set_caught_up(name, now or datetime.now(UTC))
+        return watch
 
     def sync_from_config(self, watches: builtins.list[Watch], now: datetime | None = None) -> builtins.list[str]:
         """Import the YAML file's watches: add the missing, update the changed, leave the rest. Returns the names of
@@ -243,7 +264,7 @@ class WatchStore:
             current = self.get(watch.name)
             if current is None:
                 self.add(watch, now)
-            elif current.model_copy(update={"created_at": None}) != watch.model_copy(update={"created_at": None}):
+            elif current.model_copy(update=_UNSTORED) != watch.model_copy(update=_UNSTORED):
                 self.update(watch, now)
             else:
                 continue

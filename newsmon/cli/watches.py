@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
@@ -10,11 +11,13 @@ import typer
 
 from newsmon.alerts import store
 from newsmon.alerts.catchup import preview
+from newsmon.alerts.ledger import AlertLedger, Record
 from newsmon.alerts.model import Watch
 from newsmon.alerts.query import QueryError
 from newsmon.alerts.store import WatchError, WatchStore, parse_watch
 from newsmon.cli import context
 from newsmon.index.client import make_client
+from newsmon.mail.render import one_line
 
 watch_app = typer.Typer(
     name="watch",
@@ -136,41 +139,70 @@ def list_watches() -> None:
 
 @watch_app.command("show")
 def show(name: NameArg) -> None:
-    """Show one watch in full."""
-    watch = _store().get(name)
+    """Show one watch in full, with how its alerts fared: sent, waiting, and failed (a recipient's mail server
+    refused them for good, with the server's answer)."""
+    watches = _store()
+    watch = watches.get(name)
     if watch is None:
         raise _fail(f"no watch named {name!r}")
     typer.echo(_describe(watch))
+    typer.echo(_alerts(AlertLedger(watches.client, watches.settings).records(watch)))
+
+
+_STATUS_WORDS = {
+    "pending": "waiting",
+    "sending": "being sent",
+    "retrying": "to retry",
+    "sent": "sent",
+    "failed": "failed",
+}
+
+
+def _alerts(records: list[Record]) -> str:
+    counts = Counter(record.source["status"] for record in records)
+    summary = ", ".join(f"{counts[status]} {word}" for status, word in _STATUS_WORDS.items() if counts[status])
+    lines = [f"  alerts:  {summary or 'none yet'}"]
+    for record in sorted(records, key=lambda r: r.source["created_at"]):
+        if record.source["status"] in ("failed", "retrying") and record.source.get("error"):
+            title = one_line(record.items[0].title)
+            delivered = f" (delivered to {', '.join(record.source['sent_to'])})" if record.source["sent_to"] else ""
+            word, error = _STATUS_WORDS[record.source["status"]], one_line(record.source["error"])
+            lines.append(f"  {word}: {title!r}: {error}{delivered}")
+    return "\n".join(lines)
 
 
 @watch_app.command("remove")
 def remove(name: NameArg) -> None:
-    """Delete a watch. Alerts it has not sent yet are dropped with it."""
+    """Delete a watch. Alerts it has not sent yet are dropped with it (a new watch of the same name starts afresh)."""
     if not _store().remove(name):
         raise _fail(f"no watch named {name!r}")
     typer.echo(f"removed watch {name!r}")
 
 
-def _set_enabled(name: str, enabled: bool) -> None:
-    try:
-        watches = _store()
-        (watches.resume if enabled else watches.pause)(name)
-    except WatchError as error:
-        raise _fail(str(error)) from None
-
-
 @watch_app.command("pause")
 def pause(name: NameArg) -> None:
     """Stop matching and sending for a watch, keeping it (the alert emails' footer points here)."""
-    _set_enabled(name, False)
+    try:
+        _store().pause(name)
+    except WatchError as error:
+        raise _fail(str(error)) from None
     typer.echo(f"paused watch {name!r}; `newsmon watch resume {name}` turns it back on")
 
 
 @watch_app.command("resume")
-def resume(name: NameArg) -> None:
-    """Turn a paused watch back on."""
-    _set_enabled(name, True)
-    typer.echo(f"resumed watch {name!r}")
+def resume(
+    name: NameArg,
+    backfill: Annotated[
+        bool, typer.Option("--backfill", help="Also alert on articles indexed while the watch was paused.")
+    ] = False,
+) -> None:
+    """Turn a paused watch back on. It alerts on articles indexed from now on (alerts matched before the pause and
+    not yet sent still go out); --backfill also sends what it would have matched during the pause."""
+    try:
+        _store().resume(name, backfill=backfill)
+    except WatchError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"resumed watch {name!r}" + (", with what matched while it was paused" if backfill else ""))
 
 
 @watch_app.command("test")

@@ -53,7 +53,8 @@ def trial(context: WebContext, watch: Watch, days: int = PREVIEW_DAYS) -> list[M
 
 
 def history(context: WebContext, name: str | None, limit: int = 100) -> list[dict[str, Any]]:
-    return AlertLedger(context.client, context.settings).latest(name, limit)
+    watch = existing(context, name) if name else None  # alerts are keyed by the watch's id, not its name
+    return AlertLedger(context.client, context.settings).latest(watch, limit)
 
 
 def fields_from_form(form: FormData) -> dict[str, Any]:
