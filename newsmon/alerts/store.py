@@ -17,7 +17,7 @@ from opensearchpy.exceptions import ConflictError
 from newsmon.alerts.model import Watch, watch_id
 from newsmon.alerts.query import QueryError, has_positive_term, parse, to_query
 from newsmon.config import Settings
-from newsmon.index.client import index_name
+from newsmon.index.client import index_name, index_settings
 from newsmon.index.mappings import TEXT_ANALYZER, article_properties
 
 PAGE = 10_000  # the search server's default max_result_window
@@ -68,8 +68,17 @@ class WatchError(ValueError):
 def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the watches (percolator) and alerts (ledger) indices if they are missing."""
     for kind, body in (
-        ("watches", {"settings": {"analysis": article_properties()["analysis"]}, "mappings": _WATCHES}),
-        ("alerts", {"mappings": _ALERTS}),
+        (
+            "watches",
+            {
+                "settings": {
+                    **index_settings(settings, shards=settings.es_shards),
+                    "analysis": article_properties()["analysis"],
+                },
+                "mappings": _WATCHES,
+            },
+        ),
+        ("alerts", {"settings": index_settings(settings), "mappings": _ALERTS}),
     ):
         name = index_name(settings, kind)
         if not client.indices.exists(index=name):

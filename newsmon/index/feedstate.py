@@ -6,7 +6,7 @@ from opensearchpy import OpenSearch, helpers
 
 from newsmon.config import Settings
 from newsmon.feeds.state import FeedState
-from newsmon.index.client import index_name
+from newsmon.index.client import index_name, index_settings
 from newsmon.urls import article_id
 
 _KEYWORD = {"type": "keyword"}
@@ -37,7 +37,7 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the feeds index if it is missing (safe to call at every start, also from several processes)."""
     name = index_name(settings, "feeds")
     if not client.indices.exists(index=name):
-        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING}
+        body = {"settings": index_settings(settings), "mappings": MAPPING}
         client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
 
 
