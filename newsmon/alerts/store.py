@@ -218,13 +218,24 @@ class WatchStore:
             changed.append(watch.name)
         return changed
 
-    def caught_up_to(self, name: str) -> datetime | None:
-        document = self._document(name)
-        value = document.get("caught_up_to") if document else None
-        return datetime.fromisoformat(value) if value else None
+    def list_with_marks(self) -> list[tuple[Watch, datetime | None]]:
+        """Every watch with its catch-up high-water mark (its creation time until the first catch-up), in one read."""
+        self.client.indices.refresh(index=self.index)
+        body = {"query": {"match_all": {}}, "_source": ["watch", "caught_up_to"]}
+        found = []
+        for hit in watch_hits(self.client, self.index, body):
+            watch, mark = Watch.model_validate(hit["_source"]["watch"]), hit["_source"].get("caught_up_to")
+            found.append((watch, datetime.fromisoformat(mark) if mark else watch.created_at))
+        return found
 
-    def set_caught_up(self, name: str, when: datetime) -> None:
-        self.client.update(index=self.index, id=watch_id(name), body={"doc": {"caught_up_to": when.isoformat()}})
+    def set_caught_up_many(self, names: list[str], when: datetime) -> None:
+        """Move the marks of these watches to `when`, in one bulk request (a watch removed meanwhile is skipped)."""
+        doc = {"caught_up_to": when.isoformat()}
+        actions = ({"_op_type": "update", "_index": self.index, "_id": watch_id(n), "doc": doc} for n in names)
+        _, errors = helpers.bulk(self.client, actions, raise_on_error=False, chunk_size=2000)
+        failed = [e for e in errors if e.get("update", {}).get("status") != 404]
+        if failed:
+            raise RuntimeError(f"could not move {len(failed)} catch-up marks: {failed[:3]}")
 
     def _set_enabled(self, name: str, enabled: bool) -> Watch:
         watch = self.get(name)
