@@ -7,7 +7,8 @@ Two vocabularies, both with a fixed seed:
   ~460 words (so every article matches ~11 of 10,000 watches);
 - ``real``: the real pages of ../shared/data/extraction-dev (990 news and blog pages; text by trafilatura). Watches
   are words and two-word phrases (adjacent words) drawn from the text of half of the pages, as people name what
-  they follow; the other half are the articles percolated, so a watch matches what real text happens to say.
+  they follow (leaving out those on more than 2% of the pages: function words); the other half are the articles
+  percolated, so a watch matches what real text happens to say.
 
     NEWSMON_ES_URL=http://127.0.0.1:9251 .venv/bin/python -m bench.percolate [--watches 10000 100000] \
         [--articles 500] [--vocabulary corpus|real]
@@ -23,6 +24,7 @@ import logging
 import random
 import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.corpus import SEED, article_files, generate
@@ -30,6 +32,7 @@ from bench.harness import bench_settings
 
 BATCH = 50  # articles per match_batch call, as the index pipeline's bulk batches
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
+COMMON = 0.02  # share of pages above which a word or pair is too common to be watched
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -46,20 +49,24 @@ def queries(count: int, vocabulary: list[str]) -> list[str]:
 
 def real_queries(count: int, texts: list[str]) -> tuple[list[str], int, int]:
     """Watches drawn from real text: 60% one word, 30% a two-word phrase, 10% an OR of two of those; returns them
-    with the sizes of both vocabularies (distinct words, distinct adjacent pairs)."""
+    with the sizes of both vocabularies (distinct words, distinct adjacent pairs). Words and pairs found on more than
+    COMMON of the pages ("would", "said that") are left out: people watch names and topics, not function words."""
     rng = random.Random(SEED)
-    words: set[str] = set()
-    pairs: set[str] = set()
+    words: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
     for text in texts:
         tokens = _WORD.findall(text.lower())
-        words.update(w for w in tokens if len(w) > 3)
-        pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
-    word_list, pair_list = sorted(words), sorted(pairs)
+        words.update({w for w in tokens if len(w) > 3})
+        pairs.update({f"{a} {b}" for a, b in itertools.pairwise(tokens)})
+    limit = COMMON * len(texts)
+    word_list = sorted(w for w, pages in words.items() if pages <= limit)
+    pair_list = sorted(p for p, pages in pairs.items() if pages <= limit)
 
     def one() -> str:
         return rng.choice(word_list) if rng.random() < 2 / 3 else f'"{rng.choice(pair_list)}"'
 
-    return [one() if rng.random() < 0.9 else f"{one()} OR {one()}" for _ in range(count)], len(words), len(pairs)
+    watches = [one() if rng.random() < 0.9 else f"{one()} OR {one()}" for _ in range(count)]
+    return watches, len(word_list), len(pair_list)
 
 
 def real_articles(limit: int) -> tuple[list, list[str]]:

@@ -26,6 +26,16 @@ _ARTICLE = article_properties()["properties"]
 # what the percolator pre-selects phrase watches by (see percolator_query).
 _PAIRS = {"type": "text", "analyzer": TEXT_ANALYZER, "index_phrases": True}
 PAIR_FIELDS = ["title.pairs", "body.pairs"]
+_TEXT = ("title", "body")
+
+
+def _with_offsets(field: dict[str, Any]) -> dict[str, Any]:
+    """The field and its text subfields with offsets in the postings: the highlighter then reads where each match is
+    instead of analysing the percolated text again for every matching watch (same snippets, half the time)."""
+    subfields = {name: {**sub, "index_options": "offsets"} for name, sub in field["fields"].items()}
+    return {**field, "index_options": "offsets", "fields": subfields}
+
+
 _WATCHES = {
     "dynamic": "strict",
     "properties": {
@@ -36,7 +46,7 @@ _WATCHES = {
         "caught_up_to": {"type": "date"},
         # Percolated articles are parsed with the articles' own field mapping (title, body and their subfields).
         **_ARTICLE,
-        **{f: {**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}} for f in ("title", "body")},
+        **{f: _with_offsets({**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}}) for f in _TEXT},
     },
 }
 _ALERTS = {
@@ -84,8 +94,14 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
         if not client.indices.exists(index=name):
             client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
     # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
-    text = {field: _WATCHES["properties"][field] for field in ("title", "body")}
-    client.indices.put_mapping(index=index_name(settings, "watches"), body={"properties": text})
+    # Its other parameters stay as they were made: index_options, for one, cannot change on an existing field.
+    watches = index_name(settings, "watches")
+    current = client.indices.get_mapping(index=watches)[watches]["mappings"]["properties"]
+    missing = {f: current[f] for f in _TEXT if "pairs" not in current[f].get("fields", {})}
+    for definition in missing.values():
+        definition["fields"]["pairs"] = _PAIRS
+    if missing:
+        client.indices.put_mapping(index=watches, body={"properties": missing})
 
 
 def percolator_query(text: str) -> dict[str, Any]:
