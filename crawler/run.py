@@ -64,10 +64,18 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
     return result
 
 
+# What the pool's workers run, imported once in the fork server: every worker forked from it shares these pages
+# (code, parsers, the language model) instead of importing its own copy as a spawned worker would.
+POOL_PRELOAD = ["newsmon.crawler.preload"]
+
+
 @cache
 def process_pool() -> ProcessPoolExecutor:
-    """One pool per process for feed parsing and article cleaning; spawned workers share no reactor or sockets."""
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
+    """One pool per process for feed parsing and article cleaning. Workers come from a fork server (a fresh
+    single-threaded process, so they share no reactor, threads or sockets) that has the cleaning code loaded."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(POOL_PRELOAD)
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context)
 
 
 async def crawl_once(

@@ -60,7 +60,9 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         # NEWSMON_CLEANER lets a test swap in a trivial cleaner; production uses cleaning.clean.
-        kwargs.setdefault("cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.cleaning.clean")))
+        kwargs.setdefault(
+            "cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.crawler.pooled.clean"))
+        )
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
