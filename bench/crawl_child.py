@@ -14,19 +14,21 @@ import time
 from dataclasses import asdict
 from functools import partial
 
-from scrapy.utils.log import configure_logging
-
-from bench.corpus import article_files, sites
-from bench.harness import CRAWL_OVERRIDES, corpus_sources
-from newsmon.alerts import store
-from newsmon.config import load_settings
-from newsmon.crawler import pooled
-from newsmon.crawler.run import crawl_once, process_pool, scrapy_settings
-from newsmon.index.client import make_client
-from newsmon.scheduler import runtime
-
 
 def main(port: int, feeds: str, rounds: int) -> None:
+    # Imported here, not at the top: multiprocessing imports the main module again in every pool worker, and the
+    # `newsmon` command's own script imports no more than newsmon.cli (which the pool's fork server preloads).
+    from scrapy.utils.log import configure_logging
+
+    from bench.corpus import article_files, sites
+    from bench.harness import CRAWL_OVERRIDES, corpus_sources
+    from newsmon.alerts import store
+    from newsmon.config import load_settings
+    from newsmon.crawler import pooled
+    from newsmon.crawler.run import crawl_once, process_pool, scrapy_settings
+    from newsmon.index.client import make_client
+    from newsmon.scheduler import runtime
+
     settings = load_settings()
     configure_logging(scrapy_settings(settings, CRAWL_OVERRIDES))
     client = make_client(settings)

@@ -64,9 +64,10 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
     return result
 
 
-# What the pool's workers run, imported once in the fork server: every worker forked from it shares these pages
-# (code, parsers, the language model) instead of importing its own copy as a spawned worker would.
-POOL_PRELOAD = ["newsmon.crawler.preload"]
+# Imported once in the fork server, so every worker forked from it shares these pages instead of importing its own
+# copy as a spawned worker would: what the workers run (code, parsers, the language model), and what the `newsmon`
+# command's script imports, since multiprocessing runs the main script again in every worker.
+POOL_PRELOAD = ["newsmon.cli", "newsmon.crawler.preload"]
 
 
 @cache
