@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import gc
 
-from newsmon.cleaning import clean
-from newsmon.cleaning.language import detect_language
-from newsmon.feeds import parse, sitemaps  # noqa: F401  (the feed parsers run in the pool too)
+from newsmon.crawler.pooled import die_with_parent
+
+die_with_parent()  # first: this fork server goes when the crawl process that started it goes
+
+from newsmon.cleaning import clean  # noqa: E402
+from newsmon.cleaning.language import detect_language  # noqa: E402
+from newsmon.feeds import parse, sitemaps  # noqa: E402, F401  (the feed parsers run in the pool too)
 
 # Loads the language model and what trafilatura builds lazily on its first page.
 detect_language("The language model is loaded once, before the workers are forked.")

@@ -19,6 +19,7 @@ from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings as ScrapySettings
 
 from newsmon.config import Settings
+from newsmon.crawler.pooled import die_with_parent
 from newsmon.crawler.signals import articles_indexed
 from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
 from newsmon.index import feedstate
@@ -67,7 +68,7 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 # Imported once in the fork server, so every worker forked from it shares these pages instead of importing its own
 # copy as a spawned worker would: what the workers run (code, parsers, the language model), and what the `newsmon`
 # command's script imports, since multiprocessing runs the main script again in every worker.
-POOL_PRELOAD = ["newsmon.cli", "newsmon.crawler.preload"]
+POOL_PRELOAD = ["newsmon.crawler.preload", "newsmon.cli"]
 
 
 @cache
@@ -76,7 +77,7 @@ def process_pool() -> ProcessPoolExecutor:
     single-threaded process, so they share no reactor, threads or sockets) that has the cleaning code loaded."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(POOL_PRELOAD)
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context)
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context, initializer=die_with_parent)
 
 
 async def crawl_once(

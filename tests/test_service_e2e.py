@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -208,7 +209,29 @@ def test_standby_takes_over_when_leader_is_killed(
     standby = Service(service_env, tmp_path / "standby.log")
     services.append(standby)
     assert standby.wait_role("standby")["ok"] is True
+    pool = _wait_for_descendants(leader.process.pid, 3)  # the pool: resource tracker, fork server, a worker
     leader.kill()
     killed = time.monotonic()
     standby.wait_role("leader", timeout=30)
     assert time.monotonic() - killed < 6 + 10  # lease TTL plus renewal period and start-up slack
+    deadline = time.monotonic() + 10
+    while [pid for pid in pool if Path(f"/proc/{pid}").exists()] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pool if Path(f"/proc/{pid}").exists()], "the killed leader's pool outlived it"
+
+
+def _wait_for_descendants(pid: int, count: int, timeout: float = 30) -> list[int]:
+    """The pids below `pid` once there are at least `count` of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found, pending = [], [pid]
+        while pending:
+            for task in Path(f"/proc/{pending.pop()}/task").glob("*"):
+                with contextlib.suppress(OSError):
+                    children = [int(c) for c in (task / "children").read_text().split()]
+                    found += children
+                    pending += children
+        if len(found) >= count or time.monotonic() > deadline:
+            assert len(found) >= count, f"only {found} below {pid}"
+            return found
+        time.sleep(0.2)
