@@ -12,20 +12,23 @@ import json
 import sys
 import time
 from dataclasses import asdict
-
-from scrapy.utils.log import configure_logging
-
-from bench.ceiling import warm
-from bench.corpus import article_files, sites
-from bench.harness import CRAWL_OVERRIDES, corpus_sources
-from newsmon.alerts import store
-from newsmon.config import load_settings
-from newsmon.crawler.run import crawl_once, process_pool, scrapy_settings
-from newsmon.index.client import make_client
-from newsmon.scheduler import runtime
+from functools import partial
 
 
 def main(port: int, feeds: str, rounds: int) -> None:
+    # Imported here, not at the top: multiprocessing imports the main module again in every pool worker, and the
+    # `newsmon` command's own script imports no more than newsmon.cli (which the pool's fork server preloads).
+    from scrapy.utils.log import configure_logging
+
+    from bench.corpus import article_files, sites
+    from bench.harness import CRAWL_OVERRIDES, corpus_sources
+    from newsmon.alerts import store
+    from newsmon.config import load_settings
+    from newsmon.crawler import pooled
+    from newsmon.crawler.run import crawl_once, process_pool, scrapy_settings
+    from newsmon.index.client import make_client
+    from newsmon.scheduler import runtime
+
     settings = load_settings()
     configure_logging(scrapy_settings(settings, CRAWL_OVERRIDES))
     client = make_client(settings)
@@ -33,7 +36,12 @@ def main(port: int, feeds: str, rounds: int) -> None:
     client.close()
     sources = corpus_sources(sites(port), poll_feeds=feeds == "poll")
     pool = process_pool()
-    list(pool.map(warm, [article_files()[0]] * pool._max_workers * 4))  # more tasks than workers: all start
+    # More tasks than workers, so all start; through the crawl's own reference to the cleaner, so this process
+    # imports no more than the service's crawl does.
+    tasks = pool._max_workers * 4
+    list(
+        pool.map(partial(pooled.clean, source="warm"), [article_files()[0].read_bytes()] * tasks, ["http://x/"] * tasks)
+    )
 
     async def timed() -> list[dict]:
         results = []

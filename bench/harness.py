@@ -73,38 +73,53 @@ def corpus_sources(sites: list[Site], *, poll_feeds: bool = False) -> list[Sourc
     ]
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (pool workers included), from /proc."""
-    total, pending = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants (pool workers, the fork server), from /proc."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, StopIteration):
+        except OSError:
             continue  # the process ended between two reads
-    return total
+    return found
 
 
-class PeakRss:
-    """Samples a process tree's total RSS every 0.1 s while it runs; .peak in bytes."""
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes summed over the tree. PSS counts a page shared by n processes as 1/n in each, so the sum
+    is what the tree really occupies; RSS counts shared pages (libraries, pages forked from a preloaded parent) in
+    every process that maps them."""
+    rss = pss = 0
+    for pid in _tree(root):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in rollup.splitlines()[1:]}
+        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
+    return rss, pss
+
+
+class PeakMemory:
+    """Samples a process tree's total RSS and PSS every 0.1 s while it runs; .rss and .pss are the peaks in bytes."""
 
     def __init__(self, process: subprocess.Popen) -> None:
-        self.peak = 0
+        self.rss = self.pss = 0
         self._process = process
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while self._process.poll() is None:
-            self.peak = max(self.peak, _tree_rss(self._process.pid))
+            rss, pss = _tree_memory(self._process.pid)
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
             threading.Event().wait(0.1)
 
-    def join(self) -> int:
+    def join(self) -> PeakMemory:
         self._thread.join()
-        return self.peak
+        return self
 
 
 def measured(label: str, measure: Callable[[], dict[str, float]]) -> dict[str, float]:
@@ -116,8 +131,8 @@ def measured(label: str, measure: Callable[[], dict[str, float]]) -> dict[str, f
         sys.exit(1)
 
 
-def run_crawls(settings: Settings, port: int, feeds: str, rounds: int = 1) -> tuple[list[dict], int]:
-    """bench.crawl_child in a subprocess: per-round seconds and CrawlReport, and the peak RSS (bytes) of the
+def run_crawls(settings: Settings, port: int, feeds: str, rounds: int = 1) -> tuple[list[dict], PeakMemory]:
+    """bench.crawl_child in a subprocess: per-round seconds and CrawlReport, and the peak RSS and PSS of the
     crawl process with its pool workers."""
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.crawl_child", str(port), feeds, str(rounds)],
@@ -126,9 +141,9 @@ def run_crawls(settings: Settings, port: int, feeds: str, rounds: int = 1) -> tu
         stderr=subprocess.PIPE,
         text=True,
     )
-    rss = PeakRss(child)
+    memory = PeakMemory(child)
     out, err = child.communicate(timeout=3600)
-    peak = rss.join()
+    peak = memory.join()
     if child.returncode != 0:
         raise RuntimeError(f"crawl exited {child.returncode}: {err[-3000:]}")
     return json.loads(out.strip().splitlines()[-1]), peak

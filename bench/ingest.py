@@ -1,5 +1,5 @@
 """Ingest throughput: feed poll -> indexed document, articles/s, through crawler.run.crawl_once on the corpus
-(50 feeds, 2,000 pages) against the real search node, on a fresh index prefix; and the crawl's peak RSS.
+(50 feeds, 2,000 pages) against the real search node, on a fresh index prefix; and the crawl's peak PSS and RSS.
 See bench/crawl_child.py for what the clock covers.
 
     NEWSMON_ES_URL=http://127.0.0.1:9251 .venv/bin/python -m bench.ingest
@@ -12,7 +12,7 @@ from bench.harness import bench_settings, measured, run_crawls
 
 
 def measure(port: int = DEFAULT_PORT) -> dict[str, float]:
-    """articles indexed, seconds, articles/s, peak RSS (MiB) of the crawl process and its pool workers."""
+    """articles indexed, seconds, articles/s, peak RSS and PSS (MiB) of the crawl process tree."""
     from newsmon.index.client import index_name, make_client
 
     with serving(port) as corpus, bench_settings() as settings:
@@ -26,7 +26,8 @@ def measure(port: int = DEFAULT_PORT) -> dict[str, float]:
         "expected": len(corpus) * ARTICLES_PER_SITE,
         "seconds": result["seconds"],
         "rate": indexed / result["seconds"],
-        "peak_rss_mib": peak / 2**20,
+        "peak_rss_mib": peak.rss / 2**20,
+        "peak_pss_mib": peak.pss / 2**20,
         "fetched": result["report"]["articles_fetched"],
         "failed": result["report"]["articles_failed"],
     }
@@ -38,7 +39,10 @@ def main() -> None:
         f"ingest: newsmon crawl_once {figures['rate']:.1f} articles/s ({figures['indexed']:.0f} of "
         f"{figures['expected']:.0f} indexed in {figures['seconds']:.1f} s; {figures['failed']:.0f} failed)"
     )
-    print(f"memory: peak RSS of the crawl process + its 2 pool workers {figures['peak_rss_mib']:.0f} MiB")
+    print(
+        f"memory: peak PSS {figures['peak_pss_mib']:.0f} MiB (RSS {figures['peak_rss_mib']:.0f} MiB) of the crawl "
+        "process tree (pool workers and fork server included)"
+    )
 
 
 if __name__ == "__main__":

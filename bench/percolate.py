@@ -1,23 +1,39 @@
 """Percolation throughput: articles/s through alerts.matching.match_batch (percolate + alert ledger) with 10,000
 registered watches (and more with --watches), in batches of 50 as the match pipeline sends them.
 
-Watches are search-box queries over the corpus vocabulary with a fixed seed: two-word phrases and ORs of
-phrases, so few of them match any one article, as on a real installation.
+Two vocabularies, both with a fixed seed:
 
-    NEWSMON_ES_URL=http://127.0.0.1:9251 .venv/bin/python -m bench.percolate [--watches 10000 100000] [--articles 500]
+- ``corpus`` (the default): the generated corpus's articles, watches of two-word phrases and ORs of phrases over its
+  ~460 words (so every article matches ~11 of 10,000 watches);
+- ``real``: the real pages of ../shared/data/extraction-dev (990 news and blog pages; text by trafilatura). Watches
+  are words and two-word phrases (adjacent words) drawn from the text of half of the pages, as people name what
+  they follow (leaving out those on more than 2% of the pages: function words); the other half are the articles
+  percolated, so a watch matches what real text happens to say.
+
+    NEWSMON_ES_URL=http://127.0.0.1:9251 .venv/bin/python -m bench.percolate [--watches 10000 100000] \
+        [--articles 500] [--vocabulary corpus|real]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import itertools
+import json
 import logging
 import random
+import re
 import time
+from collections import Counter
+from pathlib import Path
 
 from bench.corpus import SEED, article_files, generate
 from bench.harness import bench_settings
 
 BATCH = 50  # articles per match_batch call, as the index pipeline's bulk batches
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
+COMMON = 0.02  # share of pages above which a word or pair is too common to be watched
+_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def queries(count: int, vocabulary: list[str]) -> list[str]:
@@ -31,24 +47,76 @@ def queries(count: int, vocabulary: list[str]) -> list[str]:
     return [phrase() if rng.random() < 0.75 else f"{phrase()} OR {phrase()}" for _ in range(count)]
 
 
-def measure(watch_counts: list[int], article_count: int) -> list[dict[str, float]]:
+def real_queries(count: int, texts: list[str]) -> tuple[list[str], int, int]:
+    """Watches drawn from real text: 60% one word, 30% a two-word phrase, 10% an OR of two of those; returns them
+    with the sizes of both vocabularies (distinct words, distinct adjacent pairs). Words and pairs found on more than
+    COMMON of the pages ("would", "said that") are left out: people watch names and topics, not function words."""
+    rng = random.Random(SEED)
+    words: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+    for text in texts:
+        tokens = _WORD.findall(text.lower())
+        words.update({w for w in tokens if len(w) > 3})
+        pairs.update({f"{a} {b}" for a, b in itertools.pairwise(tokens)})
+    limit = COMMON * len(texts)
+    word_list = sorted(w for w, pages in words.items() if pages <= limit)
+    pair_list = sorted(p for p, pages in pairs.items() if pages <= limit)
+
+    def one() -> str:
+        return rng.choice(word_list) if rng.random() < 2 / 3 else f'"{rng.choice(pair_list)}"'
+
+    watches = [one() if rng.random() < 0.9 else f"{one()} OR {one()}" for _ in range(count)]
+    return watches, len(word_list), len(pair_list)
+
+
+def real_articles(limit: int) -> tuple[list, list[str]]:
+    """(articles to percolate, texts to draw watches from): the odd and even real pages, text by trafilatura."""
+    import trafilatura
+
+    from newsmon.cleaning import Article
+
+    cases = json.loads((REAL_PAGES / "cases.json").read_text(encoding="utf-8"))["pages"]
+    articles, texts = [], []
+    for n, case in enumerate(cases):
+        html = gzip.decompress((REAL_PAGES / case["file"]).read_bytes()).decode("utf-8", "replace")
+        document = trafilatura.bare_extraction(html, url=case["url"], with_metadata=True)
+        if document is None or not document.text:
+            continue
+        title, text = document.title or "", document.text
+        if n % 2:
+            articles.append(
+                Article(
+                    url=case["url"], canonical_url=case["url"], source="real", title=title, body=text, language="en"
+                )
+            )
+        else:
+            texts.append(f"{title}\n{text}")
+    return articles[:limit], texts
+
+
+def measure(watch_counts: list[int], article_count: int, vocabulary_kind: str = "corpus") -> list[dict[str, float]]:
     from newsmon.alerts import store
     from newsmon.alerts.matching import match_batch
     from newsmon.alerts.model import Watch
     from newsmon.cleaning import Article, clean
-    from newsmon.index.client import make_client
+    from newsmon.index.client import index_name, make_client
 
     logging.disable(logging.WARNING)
-    pages = (article_files() or (generate() and article_files()))[:article_count]
-    articles = [a for a in (clean(p.read_bytes(), f"http://127.0.0.1/{p.parent.name}/", source="bench") for p in pages)]
-    articles = [a for a in articles if isinstance(a, Article)]
-    vocabulary = sorted({w for a in articles for w in a.body.lower().split() if w.isalpha() and len(w) > 3})
+    if vocabulary_kind == "real":
+        articles, texts = real_articles(article_count)
+        texts_for_watches, words, pairs = real_queries(max(watch_counts), texts)
+    else:
+        pages = (article_files() or (generate() and article_files()))[:article_count]
+        cleaned = (clean(p.read_bytes(), f"http://127.0.0.1/{p.parent.name}/", source="bench") for p in pages)
+        articles = [a for a in cleaned if isinstance(a, Article)]
+        vocabulary = sorted({w for a in articles for w in a.body.lower().split() if w.isalpha() and len(w) > 3})
+        texts_for_watches, words, pairs = queries(max(watch_counts), vocabulary), len(vocabulary), 0
     results = []
     with bench_settings() as settings:
         client = make_client(settings, timeout=120)
         store.ensure(client, settings)
         watches = store.WatchStore(client, settings)
-        texts = queries(max(watch_counts), vocabulary)
+        texts = texts_for_watches
         registered = 0
         for count in sorted(watch_counts):
             new = [
@@ -62,6 +130,7 @@ def measure(watch_counts: list[int], article_count: int) -> list[dict[str, float
             hits = 0
             for at in range(0, len(articles), BATCH):
                 hits += len(match_batch(client, settings, articles[at : at + BATCH]))
+            alerts = client.count(index=index_name(settings, "alerts"))["count"]
             elapsed = time.perf_counter() - started
             results.append(
                 {
@@ -69,7 +138,10 @@ def measure(watch_counts: list[int], article_count: int) -> list[dict[str, float
                     "articles": len(articles),
                     "rate": len(articles) / elapsed,
                     "hits": hits,
+                    "alerts": alerts,
                     "add": adding,
+                    "words": words,
+                    "pairs": pairs,
                 }
             )
         client.close()
@@ -80,12 +152,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--watches", type=int, nargs="+", default=[10_000])
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--vocabulary", choices=["corpus", "real"], default="corpus")
     args = parser.parse_args()
-    for figure in measure(args.watches, args.articles):
+    for figure in measure(args.watches, args.articles, args.vocabulary):
+        words = f"{figure['words']:,} words" + (f" and {figure['pairs']:,} word pairs" if figure["pairs"] else "")
+        label = "percolation" if args.vocabulary == "corpus" else "percolation, real vocabulary"
         print(
-            f"percolation: {figure['rate']:.1f} articles/s with {figure['watches']:,} watches "
-            f"({figure['articles']:.0f} articles in batches of {BATCH}; {figure['hits']:.0f} watch-batch hits; "
-            f"adding the watches in bulk took {figure['add']:.0f} s)"
+            f"{label}: {figure['rate']:.1f} articles/s with {figure['watches']:,} watches "
+            f"({figure['articles']:.0f} articles in batches of {BATCH}; watches drawn from {words}; "
+            f"{figure['hits']:.0f} watch-batch hits, {figure['alerts'] / figure['articles']:.1f} alerts per article "
+            f"over all runs so far; adding the watches in bulk took {figure['add']:.0f} s)"
         )
 
 

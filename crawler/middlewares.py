@@ -86,8 +86,8 @@ class FetchGuardMiddleware:
         raise RefusedURL(reason)
 
     async def _make_policy(self) -> FetchPolicy:
-        addresses = await self._resolve(Endpoint.of(self.settings.es_url))
-        self.policy = FetchPolicy.of(self.settings.allow_private_networks, self.settings.es_url, addresses)
+        nodes = {url: await self._resolve(Endpoint.of(url)) for url in self.settings.es_urls}
+        self.policy = FetchPolicy.of(self.settings.allow_private_networks, nodes)
         return self.policy
 
     def _proxied(self, request: Request) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -25,7 +26,7 @@ from newsmon.feeds.gazetteer import gazetteer
 from newsmon.index import decisions, feedstate
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
-from newsmon.orphans import exit_with_parent
+from newsmon.orphans import die_with_parent
 from newsmon.sources.model import Source
 
 
@@ -70,15 +71,34 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
     return result
 
 
+# Imported once in the fork server, so every worker forked from it shares these pages instead of importing its own
+# copy as a spawned worker would: what the workers run (code, parsers, the language model), and what the `newsmon`
+# command's script imports, since multiprocessing runs the main script again in every worker.
+POOL_PRELOAD = ["newsmon.crawler.preload", "newsmon.cli"]
+
+
+_pool_lock = threading.Lock()
+
+
 @cache
+def _pool() -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(POOL_PRELOAD)
+    # die_with_parent: no worker outlives the fork server, which itself watches this process (crawler.preload)
+    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context, initializer=die_with_parent)
+    # The first worker waits for the fork server to import and warm the cleaning code (seconds on a loaded machine):
+    # done here, in whichever thread asks first, so the reactor thread never waits for it (the lease is renewed
+    # from that thread's loop, see scheduler.service).
+    pool.submit(int).result()
+    return pool
+
+
 def process_pool() -> ProcessPoolExecutor:
-    """One pool per process for feed parsing and article cleaning; spawned workers share no reactor or sockets."""
-    return ProcessPoolExecutor(
-        max_workers=os.cpu_count() or 2,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent,  # a killed `newsmon run` leaves no worker behind
-        initargs=(os.getpid(),),
-    )
+    """One pool per process for feed parsing and article cleaning, started and warm. Workers come from a fork server
+    (a fresh single-threaded process, so they share no reactor, threads or sockets) that has the cleaning code
+    loaded. Blocks the first time: call it off the reactor thread."""
+    with _pool_lock:
+        return _pool()
 
 
 async def crawl_once(
@@ -102,6 +122,7 @@ async def crawl_once(
         auto = {s.international.home_country or settings.home_country for s in sources if s.international.decides_pages}
         for home in auto:  # built once per process (~0.5 s), off the reactor thread
             await asyncio.to_thread(gazetteer, home)
+        pool = await asyncio.to_thread(process_pool)
         runner = AsyncCrawlerRunner(scrapy_settings(settings, overrides))
         crawler = runner.create_crawler(NewsSpider)
         indexed: list[int] = []  # batch sizes announced by the index pipeline
@@ -113,9 +134,7 @@ async def crawl_once(
         if on_crawler:
             on_crawler(crawler)
         lookup = ArticleStore(client, settings).lookup
-        await runner.crawl(
-            crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=process_pool()
-        )
+        await runner.crawl(crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=pool)
         may_crawl = (overrides or {}).get("NEWSMON_MAY_CRAWL")
         if may_crawl is None or may_crawl():  # a process that stopped leading mid-crawl leaves the states to the leader
             await asyncio.to_thread(store.save_many, list(states.values()))

@@ -28,7 +28,9 @@ run bench.ceiling
 run bench.ingest
 run bench.peer_newsplease
 run bench.percolate --watches 1000 "${NEWSMON_BENCH_WATCHES:-10000}"
+run bench.percolate --vocabulary real --watches 1000 "${NEWSMON_BENCH_WATCHES:-10000}"
 run bench.poll
 run bench.latency --watches 1 100 10000 --articles "${NEWSMON_BENCH_LATENCY_ARTICLES:-20}"
+run bench.failover
 .venv/bin/python -m bench.summary "$out"
 exit $status

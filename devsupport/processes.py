@@ -35,6 +35,16 @@ def children(parent: int) -> list[int]:
     return [pid for pid in pids if (fields := _stat(pid)) and fields[0] != "Z" and int(fields[1]) == parent]
 
 
+def descendants(parent: int) -> list[int]:
+    """The live processes below `parent`: its children, theirs, and so on."""
+    found, pending = [], [parent]
+    while pending:
+        below = children(pending.pop())
+        found += below
+        pending += below
+    return found
+
+
 def adopt_orphans() -> bool:
     """Make this process the subreaper of its descendants, so one orphaned by a killed child becomes our child
     (and visible to `children(os.getpid())`) instead of init's. False where that is not available."""

@@ -62,7 +62,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSMON_", extra="ignore", validate_default=True)
 
-    es_url: str = "http://localhost:9200"
+    es_url: str = "http://localhost:9200"  # one node, or several nodes of one cluster, comma-separated
+    es_shards: int = Field(default=1, ge=1, le=32)  # primary shards of the articles and watches indices
+    es_replicas: int | None = Field(default=None, ge=0)  # unset: none on a single node, one once there are more
     es_username: str | None = None
     es_password: SecretStr | None = None
     index_prefix: str = "newsmon"
@@ -92,17 +94,21 @@ class Settings(BaseSettings):
     @field_validator("es_url")
     @classmethod
     def _check_es_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL")
-        if parts.username or parts.password:  # the URL is logged; credentials are not
-            raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
-        return value.rstrip("/")
+        urls = [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+        if not urls:
+            raise ValueError("must be an http:// or https:// URL (or several, comma-separated)")
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+            if parts.username or parts.password:  # the URL is logged; credentials are not
+                raise ValueError("put credentials in NEWSMON_ES_USERNAME and NEWSMON_ES_PASSWORD, not in the URL")
+        return ",".join(urls)
 
-    @field_validator("admin_password", "secret_key")
+    @field_validator("es_replicas", "admin_password", "secret_key", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        return value if value and value.get_secret_value() else None  # compose passes unset variables as ""
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # compose passes unset variables as empty strings
 
     @field_validator("public_url")
     @classmethod
@@ -133,6 +139,11 @@ class Settings(BaseSettings):
     def _check_smtp_url(cls, value: SecretStr) -> SecretStr:
         parse_smtp_url(value.get_secret_value())
         return value
+
+    @property
+    def es_urls(self) -> list[str]:
+        """The search nodes to talk to; the client moves to another one when a node fails."""
+        return self.es_url.split(",")
 
     @property
     def smtp(self) -> SmtpTarget:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
@@ -100,15 +100,17 @@ class FetchPolicy:
     protected_addresses: frozenset[tuple[IPAddress, int]] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, allowed: list[IPNetwork], search_node_url: str, search_node_addresses: list[IPAddress]) -> FetchPolicy:
-        """The policy of an installation: NEWSMON_ALLOW_PRIVATE_NETWORKS and its search node (NEWSMON_ES_URL)."""
-        node = Endpoint.of(search_node_url)
-        return cls(tuple(allowed), (node,), frozenset((a, node.port) for a in search_node_addresses))
+    def of(cls, allowed: list[IPNetwork], search_nodes: Mapping[str, Collection[IPAddress]]) -> FetchPolicy:
+        """The policy of an installation: NEWSMON_ALLOW_PRIVATE_NETWORKS and its search nodes (each URL of
+        NEWSMON_ES_URL with the addresses it resolves to)."""
+        nodes = {url: Endpoint.of(url) for url in search_nodes}
+        addresses = frozenset((a, nodes[url].port) for url, found in search_nodes.items() for a in found)
+        return cls(tuple(allowed), tuple(nodes.values()), addresses)
 
     @classmethod
-    def installation(cls, allowed: list[IPNetwork], search_node_url: str) -> FetchPolicy:
-        """`of` with the search node resolved here (blocking): for discovery and --explain, outside the crawler."""
-        return cls.of(allowed, search_node_url, resolve(search_node_url))
+    def installation(cls, allowed: list[IPNetwork], search_node_urls: list[str]) -> FetchPolicy:
+        """`of` with the search nodes resolved here (blocking): for discovery and --explain, outside the crawler."""
+        return cls.of(allowed, {url: resolve(url) for url in search_node_urls})
 
     def refusal(
         self,

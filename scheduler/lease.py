@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from opensearchpy import ConflictError, NotFoundError, OpenSearch
 
 from newsmon.config import Settings
-from newsmon.index.client import index_name
+from newsmon.index.client import index_name, index_settings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
     if not client.indices.exists(index=name):
         client.indices.create(
             index=name,
-            body={"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": MAPPING},
+            body={"settings": index_settings(settings), "mappings": MAPPING},
             ignore=400,  # created meanwhile by another process
         )
 

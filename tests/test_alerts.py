@@ -8,6 +8,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from devsupport.smtp import SmtpServer
+from newsmon.alerts import catchup
 from newsmon.alerts.catchup import catch_up
 from newsmon.alerts.delivery import deliver_due
 from newsmon.alerts.ledger import AlertLedger
@@ -171,6 +172,44 @@ def test_catch_up_finds_articles_matching_missed_and_never_doubles(es, settings,
     [message] = smtp_server.wait_for(1)
     assert "Rusia menyerang Kharkiv" in message.get_body(("plain",)).get_content()
     assert "Serangan lama" not in message.get_body(("plain",)).get_content()
+
+
+def test_catch_up_costs_the_same_few_requests_whatever_the_number_of_watches(
+    es: OpenSearch, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once it was a read, a search and an update per watch; now a handful of requests per run, chunked."""
+    monkeypatch.setattr(catchup, "CHUNK", 4)
+    monkeypatch.setattr(catchup, "SIZE", 1)  # "serangan" matches two articles: read to the end by a scroll
+    names = ["serangan", "kharkiv", *(f"sepi{n}" for n in range(8))]
+    with_watches(es, settings, *(watch(name, name) for name in names))
+    second = article("serangan-2", "Serangan kedua", "Serangan kedua di pelabuhan.")
+    index_articles(es, settings, [ATTACK, second], indexed_at=T1)
+    requests: list[str] = []
+    perform = es.transport.perform_request
+    monkeypatch.setattr(
+        es.transport, "perform_request", lambda m, url, *a, **k: requests.append(url) or perform(m, url, *a, **k)
+    )
+
+    assert catch_up(es, settings, T1 + timedelta(minutes=5)) == 3
+    # The watches with their marks; three chunks of four; the scroll of the watch with two hits (search, next page,
+    # clear); the ledger's bulk; the marks' bulk. Before, each watch cost a read, a search and an update.
+    assert [url.split("-")[-1] if url.startswith("/nmtest") else url for url in requests] == [
+        "watches/_refresh",
+        "watches/_search",
+        *["articles/_msearch"] * 3,
+        "articles/_search",
+        "/_search/scroll",
+        "/_search/scroll",
+        "/_bulk",
+        "/_bulk",
+    ]
+    requests.clear()
+    assert catch_up(es, settings, T1 + timedelta(minutes=10)) == 0
+    ledger = AlertLedger(es, settings)
+    assert sorted(i.title for r in ledger.records(WatchStore(es, settings).get("serangan")) for i in r.items) == [
+        "Rusia menyerang Kharkiv",
+        "Serangan kedua",
+    ]
 
 
 def test_editing_a_watch_keeps_created_at_and_does_not_resend(es, settings, smtp_server) -> None:

@@ -92,3 +92,29 @@ def test_article_round_trips_through_pickle_for_the_process_pool() -> None:
     article = cleaned("seed-plain")
     assert pickle.loads(pickle.dumps(article)) == article
     assert Article.from_dict(article.to_dict()) == article
+
+
+def test_band_layout_is_the_one_datasketch_picks_for_the_threshold() -> None:
+    from datasketch import MinHashLSH
+
+    from newsmon.cleaning import dedupe
+
+    lsh = MinHashLSH(threshold=dedupe.NEAR_DUPLICATE_THRESHOLD, num_perm=dedupe.NUM_PERM)
+    assert (lsh.b, lsh.r) == (dedupe.BANDS, dedupe.ROWS)
+
+
+def test_the_crawl_process_leaves_the_cleaning_libraries_to_its_pool() -> None:
+    """Pickling the cleaner by reference imports nothing heavy: trafilatura and scipy (~100 MB) stay in the pool."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pickle, sys\n"
+        "import newsmon.scheduler.service, newsmon.crawler.run, newsmon.crawler.spiders.news\n"
+        "import newsmon.crawler.pipelines.dedupe, newsmon.crawler.pipelines.indexing\n"
+        "from newsmon.crawler.pooled import clean\n"
+        "pickle.dumps(clean)\n"
+        "print(sorted(m for m in ('trafilatura', 'py3langid', 'datasketch', 'scipy') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -11,6 +11,7 @@ import pytest
 
 from newsmon.config import ConfigError, load_settings, parse_smtp_url
 from newsmon.durations import format_duration, parse_duration
+from newsmon.index.client import index_settings
 
 
 @pytest.mark.parametrize(
@@ -19,6 +20,9 @@ from newsmon.durations import format_duration, parse_duration
         ("NEWSMON_SMTP_URL", "ftp://mail.example.test", "scheme must be one of"),
         ("NEWSMON_ES_URL", "localhost:9200", "http:// or https://"),
         ("NEWSMON_ES_URL", "https://elastic:hunter2@search.example.test", "NEWSMON_ES_PASSWORD"),
+        ("NEWSMON_ES_URL", "http://a.test:9200,https://elastic:hunter2@b.test", "NEWSMON_ES_PASSWORD"),
+        ("NEWSMON_ES_URL", "http://a.test:9200,b.test:9200", "'b.test:9200'"),
+        ("NEWSMON_ES_REPLICAS", "-1", "greater than or equal"),
         ("NEWSMON_INDEX_PREFIX", "Newsmon Prod", "lowercase"),
         ("NEWSMON_HTTP_PORT", "99999", "less than or equal"),
         ("NEWSMON_PUBLIC_URL", "newsmon.example.org", "http:// or https://"),
@@ -92,3 +96,13 @@ def test_saved_file_never_carries_a_watch_id(tmp_path) -> None:
     path = tmp_path / "newsmon.yaml"
     save_file(path, FileConfig(watches=[Watch(name="Kharkiv", query="kharkiv", emails=["a@example.test"])]))
     assert "id:" not in path.read_text() and load_file(path).watches[0].name == "Kharkiv"
+
+
+def test_several_search_nodes_and_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSMON_ES_URL", " http://a.test:9200/ , https://b.test:9201,")
+    monkeypatch.setenv("NEWSMON_ES_REPLICAS", "")  # compose passes an unset variable as empty: the default
+    settings = load_settings()
+    assert settings.es_urls == ["http://a.test:9200", "https://b.test:9201"]
+    assert index_settings(settings) == {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+    monkeypatch.setenv("NEWSMON_ES_REPLICAS", "2")
+    assert index_settings(load_settings(), shards=3) == {"number_of_shards": 3, "number_of_replicas": 2}

@@ -37,6 +37,27 @@ def test_every_compose_service_has_a_healthcheck_and_waits_for_healthy_dependenc
     assert set(services["newsmon"]["depends_on"]) == {"search", "mailpit"}
 
 
+def test_cluster_profile_makes_three_nodes_of_one_cluster_as_env_example_says() -> None:
+    """The four lines .env.example tells to uncomment turn the single node into the first of three."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    cluster = lines[lines.index("#COMPOSE_PROFILES=cluster") :][:4]
+    env = {**os.environ, **dict(line.lstrip("#").split("=", 1) for line in cluster)}
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    nodes = {name: s["environment"] for name, s in services.items() if name.startswith("search")}
+    assert sorted(nodes) == ["search", "search-2", "search-3"]
+    for name, node in nodes.items():
+        assert node["node.name"] == name and node["cluster.name"] == "newsmon"
+        assert node["discovery.type"] == "zen"
+        assert sorted(node["discovery.seed_hosts"].split(",")) == sorted(nodes)
+        assert sorted(node["cluster.initial_cluster_manager_nodes"].split(",")) == sorted(nodes)
+    urls = services["newsmon"]["environment"]["NEWSMON_ES_URL"].split(",")
+    assert urls == [f"http://{name}:9200" for name in nodes]
+
+
 def test_every_compose_command_is_a_real_newsmon_subcommand() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     commands = [s["command"] for s in compose["services"].values() if s.get("command")]

@@ -315,10 +315,9 @@ def test_killed_run_leaves_no_cleaning_worker_behind(
     services.append(run)
     workers: list[int] = []
 
-    def spawned() -> bool:
-        pids = processes.children(run.process.pid)
-        workers[:] = [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
-        return bool(workers)
+    def spawned() -> bool:  # the resource tracker, the fork server and at least one cleaning worker
+        workers[:] = processes.descendants(run.process.pid)
+        return len(workers) >= 3
 
     wait_until(spawned, 60, "cleaning workers to start")
     run.kill()

@@ -62,3 +62,12 @@ def test_a_private_source_may_fetch_its_own_host_and_allowed_networks_only() -> 
     assert POLICY.refusal("http://127.0.0.1:9260/", origin="http://127.0.0.1:8000/feed") == (
         "the search node is never fetched"
     )
+
+
+def test_every_node_of_a_search_cluster_is_protected() -> None:
+    cluster = FetchPolicy.installation([], ["http://127.0.0.1:9260", "http://127.0.0.2:9261"])
+    feed = "http://127.0.0.1:8000/feed"  # a fixture source on the same loopback
+    for node in ("http://127.0.0.1:9260/", "http://127.0.0.2:9261/_cat/indices"):
+        assert cluster.refusal(node, origin=feed) == "the search node is never fetched"
+    resolved = cluster.refusal("http://es-2.example:9261/", origin=PUBLIC_FEED, addresses=[ip_address("127.0.0.2")])
+    assert resolved == "es-2.example resolves to the search node"

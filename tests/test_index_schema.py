@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from opensearchpy import OpenSearch
 
-from newsmon.config import Settings
+from newsmon.config import FileConfig, Settings
 from newsmon.index import mappings, schema
+from newsmon.index.client import index_name
+from newsmon.scheduler.startup import prepare
 
 
 def _layout(es: OpenSearch, settings: Settings) -> dict:
@@ -65,3 +67,24 @@ def test_article_properties_share_the_text_analysis(settings: Settings) -> None:
     assert mappings.TEXT_ANALYZER in shared["analysis"]["analyzer"]
     shared["properties"].clear()
     assert mappings.article_properties()["properties"]  # callers get a copy
+
+
+def test_every_index_is_green_on_a_single_node(es: OpenSearch, settings: Settings) -> None:
+    """A replica that has no second node to live on would leave the cluster yellow (and `status` degraded)."""
+    prepare(es, settings, FileConfig())
+    indices = es.cat.indices(index=f"{settings.index_prefix}-*", format="json")
+    assert {row["index"].split("-")[2] for row in indices} >= {"articles", "feeds", "watches", "alerts", "leases"}
+    assert {row["index"]: row["health"] for row in indices} == {row["index"]: "green" for row in indices}
+
+
+def test_shards_and_replicas_come_from_the_settings(es: OpenSearch, settings: Settings) -> None:
+    configured = settings.model_copy(update={"es_shards": 2, "es_replicas": 0})
+    prepare(es, configured, FileConfig())
+    articles = es.indices.get_settings(index=mappings.read_alias(settings))
+    watches = es.indices.get_settings(index=index_name(settings, "watches"))
+    feeds = es.indices.get_settings(index=index_name(settings, "feeds"))
+    for body, shards in ((articles, "2"), (watches, "2"), (feeds, "1")):
+        (index,) = body.values()
+        assert index["settings"]["index"]["number_of_shards"] == shards
+        assert index["settings"]["index"]["number_of_replicas"] == "0"
+        assert "auto_expand_replicas" not in index["settings"]["index"]

@@ -95,3 +95,17 @@ def test_status_says_when_the_node_does_not_answer(cli: CliRunner, monkeypatch: 
 
     assert result.exit_code == 1
     assert "does not answer" in result.output
+
+
+def test_status_goes_on_through_another_node_and_says_the_cluster_is_degraded(
+    cli: CliRunner, settings: Settings, indexed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSMON_ES_URL", f"http://127.0.0.1:9,{settings.es_url}")
+    context.settings.cache_clear()
+
+    result = cli.invoke(app, ["status"])
+
+    assert result.exit_code == 0, result.output
+    assert f"-articles-v{mappings.MAPPING_VERSION}-" in result.output and ": 3" in result.output
+    assert "search cluster: degraded (" in result.output
+    assert "not answering: http://127.0.0.1:9" in result.output

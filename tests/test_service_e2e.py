@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devsupport import processes
 from devsupport.site import FixtureSite
 from devsupport.smtp import SmtpServer, free_port
 from newsmon.config import Settings
@@ -208,7 +209,21 @@ def test_standby_takes_over_when_leader_is_killed(
     standby = Service(service_env, tmp_path / "standby.log")
     services.append(standby)
     assert standby.wait_role("standby")["ok"] is True
+    pool = _wait_for_descendants(leader.process.pid, 3)  # the pool: resource tracker, fork server, a worker
     leader.kill()
     killed = time.monotonic()
     standby.wait_role("leader", timeout=30)
     assert time.monotonic() - killed < 6 + 10  # lease TTL plus renewal period and start-up slack
+    deadline = time.monotonic() + 10
+    while [pid for pid in pool if processes.alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pool if processes.alive(pid)], "the killed leader's pool outlived it"
+
+
+def _wait_for_descendants(pid: int, count: int, timeout: float = 30) -> list[int]:
+    """The pids below `pid` once there are at least `count` of them."""
+    deadline = time.monotonic() + timeout
+    while len(found := processes.descendants(pid)) < count:
+        assert time.monotonic() < deadline, f"only {found} below {pid}"
+        time.sleep(0.2)
+    return found

@@ -9,6 +9,7 @@ from newsmon.alerts import store
 from newsmon.alerts.model import Watch
 from newsmon.alerts.store import WatchError, WatchStore
 from newsmon.config import Settings
+from newsmon.index.mappings import article_properties
 
 
 def _watch(name: str, query: str = '"gencatan senjata" gaza') -> Watch:
@@ -44,3 +45,26 @@ def test_ensure_twice_keeps_the_watches_mapping(settings: Settings, es: OpenSear
     store.ensure(es, settings)
     assert es.indices.get_mapping(index=name) == before
     assert "pairs" in before[name]["mappings"]["properties"]["body"]["fields"]
+
+
+def test_ensure_upgrades_an_older_watches_index_without_touching_what_cannot_change(
+    settings: Settings, es: OpenSearch
+) -> None:
+    """An index made before the pairs subfields and before offsets gains the pairs and keeps working."""
+    name = f"{settings.index_prefix}-watches"
+    shape = article_properties()
+    old = {"dynamic": "strict", "properties": {**store._WATCHES["properties"], **shape["properties"]}}
+    es.indices.create(index=name, body={"settings": {"analysis": shape["analysis"]}, "mappings": old})
+
+    store.ensure(es, settings)
+    WatchStore(es, settings).add(_watch("satu", '"gencatan senjata"'))
+
+    body = es.indices.get_mapping(index=name)[name]["mappings"]["properties"]["body"]
+    assert "pairs" in body["fields"] and "index_options" not in body
+    fresh = settings.model_copy(update={"index_prefix": f"{settings.index_prefix}x"})
+    try:
+        store.ensure(es, fresh)
+        new = es.indices.get_mapping(index=f"{fresh.index_prefix}-watches")[f"{fresh.index_prefix}-watches"]
+        assert new["mappings"]["properties"]["body"]["index_options"] == "offsets"
+    finally:
+        es.indices.delete(index=f"{fresh.index_prefix}-*")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.matching import to_match
 from newsmon.config import Settings
 from newsmon.index import feedstate
+from newsmon.index.cluster import cluster_health
 from newsmon.sources.model import InternationalRule, Source
 from newsmon.sources.store import add_source
 from newsmon.urls import article_id
@@ -71,3 +73,11 @@ def test_sources_page_shows_poll_state_and_recent_rejections(page: httpx.Client,
     shown = page.get("/sources").text
     assert "https://kabar.example/feed/" in shown and "not polled yet" in shown
     assert "too little text ×2" in shown and "not an article page ×1" in shown
+
+
+def test_overview_says_what_status_says_of_the_search_cluster(
+    page: httpx.Client, es: OpenSearch, settings: Settings
+) -> None:
+    shown = page.get("/").text
+    health = cluster_health(es, settings)
+    assert health.describe() in html.unescape(shown) and f">{health.status}</span>" in shown

@@ -73,7 +73,9 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         # NEWSMON_CLEANER lets a test swap in a trivial cleaner; production uses cleaning.clean.
-        kwargs.setdefault("cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.cleaning.clean")))
+        kwargs.setdefault(
+            "cleaner", load_object(crawler.settings.get("NEWSMON_CLEANER", "newsmon.crawler.pooled.clean"))
+        )
         kwargs.setdefault("home_country", getattr(crawler.settings.get("NEWSMON_SETTINGS"), "home_country", "ID"))
         return super().from_crawler(crawler, *args, **kwargs)
 

@@ -11,10 +11,13 @@ import re
 import unicodedata
 import zlib
 from array import array
-
-from datasketch import MinHash, MinHashLSH
+from functools import cache
+from typing import TYPE_CHECKING
 
 from newsmon.cleaning.normalise import comparable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NUM_PERM = 128
 SEED = 1
@@ -28,9 +31,19 @@ HASH = zlib.crc32
 NEAR_DUPLICATE_THRESHOLD = 0.5
 
 _WORD = re.compile(r"\w+")
-# Band layout (bands x rows) that datasketch picks for this threshold, so band collisions track the threshold.
-_BAND_RANGES = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=NUM_PERM).hashranges
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+# Band layout (bands x rows) that datasketch's MinHashLSH picks for this threshold and NUM_PERM, so band collisions
+# track the threshold; written out (a test checks it against datasketch) because computing it imports scipy (~40 MB)
+# into the crawl process, which only needs the bands, not the signatures.
+BANDS, ROWS = 25, 5
+_BAND_RANGES = [(band * ROWS, (band + 1) * ROWS) for band in range(BANDS)]
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash  # only where signatures are made: the cleaning workers
+
+    permutations: tuple[np.ndarray, np.ndarray] = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return permutations
 
 
 def content_hash(title: str, body: str) -> str:
@@ -45,7 +58,9 @@ def minhash_signature(text: str) -> list[int]:
     if not words:
         return []
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME, hashfunc=HASH)
+    from datasketch import MinHash
+
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME, hashfunc=HASH)
     minhash.update_batch([s.encode("utf-8") for s in shingles])
     signature: list[int] = minhash.hashvalues.tolist()
     return signature

@@ -38,7 +38,7 @@ def explain(url: str, settings: Settings, config: FileConfig, names: list[str] |
     asked = published_url(url, url)
     if asked is None:
         raise ExplainError(f"{url!r} is not an http(s) URL")
-    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_url)
+    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_urls)
     try:
         page = fetch_page(asked, settings.user_agent, settings.download_timeout, policy)
     except urllib.error.HTTPError as error:

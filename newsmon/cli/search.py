@@ -19,6 +19,7 @@ from newsmon.config import Settings
 from newsmon.durations import parse_duration
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import index_name, make_client
+from newsmon.index.cluster import cluster_health
 from newsmon.index.spool import Spool
 
 _EM = re.compile(r"<em>(.*?)</em>", re.S)
@@ -113,9 +114,10 @@ def export(since: Since = None) -> None:
 
 
 def status() -> None:
-    """Show whether the search node answers (and its version), documents per index, the spool backlog, when
-    each source was last polled successfully, and the last pages each source's feeds listed that were rejected as
-    not an article (with the reason)."""
+    """Show whether the search node answers (and its version), the cluster's health (degraded while a copy of the
+    data or a configured node is missing), documents per index, the spool backlog, when each source was last polled
+    successfully, and the last pages each source's feeds listed that were rejected as not an article (with the
+    reason)."""
     settings = context.settings()
     client = make_client(settings)
     typer.echo(f"spool backlog: {Spool(settings.spool_dir).backlog()} articles waiting in {settings.spool_dir}")
@@ -127,6 +129,7 @@ def status() -> None:
     typer.echo(
         f"search node: {settings.es_url} answers ({version.get('distribution', 'elasticsearch')} {version['number']})"
     )
+    typer.echo(f"search cluster: {cluster_health(client, settings).describe()}")
     typer.echo("documents per index:")
     indices = client.cat.indices(index=f"{settings.index_prefix}-*", format="json", expand_wildcards="open")
     for row in sorted(indices, key=lambda r: r["index"]):

@@ -124,7 +124,7 @@ def add(
             user_agent=settings.user_agent,
             timeout=timeout,
             categories=international_category,
-            policy=FetchPolicy.installation(settings.allow_private_networks, settings.es_url),
+            policy=FetchPolicy.installation(settings.allow_private_networks, settings.es_urls),
         )
         add_source(
             context.settings().config,

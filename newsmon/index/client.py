@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from opensearchpy import OpenSearch, helpers
 
 from newsmon.config import Settings
@@ -11,14 +13,25 @@ def make_client(settings: Settings, *, timeout: float = 10.0) -> OpenSearch:
     auth = None
     if settings.es_username and settings.es_password:
         auth = (settings.es_username, settings.es_password.get_secret_value())
+    urls = settings.es_urls
     return OpenSearch(
-        [settings.es_url],
+        urls,
         http_auth=auth,
         timeout=timeout,
-        max_retries=2,
+        # A failed or timed-out request is tried again on another node (each node at least once); the failed node
+        # is left out until its dead timeout passes. Writes are by id, so a retried bulk does not duplicate.
+        max_retries=max(2, len(urls)),
         retry_on_timeout=True,
         pool_maxsize=16,  # the service shares one client between its job threads
     )
+
+
+def index_settings(settings: Settings, *, shards: int = 1) -> dict[str, Any]:
+    """Shards and replicas of a new index: the configured replicas, or by default auto-expanded from 0 to 1 (no
+    copy on a single node, which would stay yellow; one copy on another node once the cluster has two or more)."""
+    if settings.es_replicas is None:
+        return {"number_of_shards": shards, "auto_expand_replicas": "0-1"}
+    return {"number_of_shards": shards, "number_of_replicas": settings.es_replicas}
 
 
 def index_name(settings: Settings, kind: str) -> str:
@@ -26,10 +39,11 @@ def index_name(settings: Settings, kind: str) -> str:
     return f"{settings.index_prefix}-{kind}"
 
 
-def create_small_index(client: OpenSearch, name: str, mappings: dict) -> None:
+def create_small_index(client: OpenSearch, settings: Settings, kind: str, mappings: dict) -> None:
     """Create a one-shard index if it is missing (safe at every start, also from several processes at once)."""
+    name = index_name(settings, kind)
     if not client.indices.exists(index=name):
-        body = {"settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}, "mappings": mappings}
+        body = {"settings": index_settings(settings), "mappings": mappings}
         client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
 
 

@@ -32,7 +32,7 @@ MAPPING = {
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the decisions index if it is missing (safe at every start, also from several processes)."""
-    create_small_index(client, index_name(settings, "decisions"), MAPPING)
+    create_small_index(client, settings, "decisions", MAPPING)
 
 
 class DecisionStore:

@@ -38,7 +38,7 @@ MAPPING = {
 
 def ensure(client: OpenSearch, settings: Settings) -> None:
     """Create the feeds index if it is missing (safe to call at every start, also from several processes)."""
-    create_small_index(client, index_name(settings, "feeds"), MAPPING)
+    create_small_index(client, settings, "feeds", MAPPING)
 
 
 def _doc_id(url: str) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from newsmon.config import Settings
-from newsmon.index.client import index_name
+from newsmon.index.client import index_name, index_settings
 
 MAPPING_VERSION = 3  # 2: international, international_reason; 3: reader-normalised characters and possessives
 
@@ -129,7 +129,7 @@ def index_template(settings: Settings) -> dict[str, Any]:
         "version": MAPPING_VERSION,
         "priority": 100,
         "template": {
-            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1", "analysis": ANALYSIS},
+            "settings": {**index_settings(settings, shards=settings.es_shards), "analysis": ANALYSIS},
             "mappings": {"dynamic": "strict", "properties": PROPERTIES},
             "aliases": {read_alias(settings): {}},
         },

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newsmon.alerts.ledger import AlertLedger
+from newsmon.index.cluster import cluster_health
 from newsmon.index.spool import Spool
 from newsmon.web import sources
 from newsmon.web.context import WebContext, blocking, web
@@ -17,16 +18,14 @@ from newsmon.web.render import page
 
 
 def node_health(context: WebContext) -> dict[str, Any]:
+    """The cluster's status (green / yellow / red) and what `newsmon status` says of it, with the server's version."""
     try:
-        health = context.client.cluster.health(request_timeout=3)
         version = context.client.info(request_timeout=3)["version"]
+        health = cluster_health(context.client, context.settings)
     except TransportError as error:
         return {"status": "unreachable", "detail": f"{context.settings.es_url}: {error.__class__.__name__}"}
-    return {
-        "status": health["status"],
-        "detail": f"{version.get('distribution', 'elasticsearch')} {version['number']}, {health['number_of_nodes']} "
-        f"node(s), {health['unassigned_shards']} unassigned shard(s)",
-    }
+    server = f"{version.get('distribution', 'elasticsearch')} {version['number']}"
+    return {"status": health.status, "detail": f"{server}: {health.describe()}"}
 
 
 async def overview_page(request: Request) -> Response:

@@ -55,7 +55,7 @@ def discover(context: WebContext, fields: dict[str, Any]) -> list[str]:
     check(fields)
     url, categories = str(fields.get("url", "")), fields.get("categories") or []
     settings = context.settings
-    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_url)
+    policy = FetchPolicy.installation(settings.allow_private_networks, settings.es_urls)
     return find_feeds(
         url, user_agent=settings.user_agent, timeout=DISCOVERY_TIMEOUT, categories=categories, policy=policy
     )
