@@ -24,6 +24,8 @@ run bench.corpus generate
 run bench.cleaning 10
 run bench.language
 run bench.international
+run bench.extraction
+run bench.phrases
 run bench.ceiling
 run bench.ingest
 run bench.peer_newsplease
