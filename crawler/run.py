@@ -22,7 +22,7 @@ from scrapy.settings import Settings as ScrapySettings
 from newsmon.config import Settings
 from newsmon.crawler.signals import articles_indexed
 from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
-from newsmon.feeds.gazetteer import gazetteer
+from newsmon.feeds import gazetteer
 from newsmon.index import decisions, feedstate
 from newsmon.index.articles import ArticleStore
 from newsmon.index.client import make_client
@@ -93,6 +93,14 @@ def _pool() -> ProcessPoolExecutor:
     return pool
 
 
+def _build_gazetteer(home: str) -> None:
+    """Build the gazetteer in a throwaway process forked from the pool's fork server (started by process_pool), so
+    that this long-lived process keeps the table and not the memory its building touched."""
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=die_with_parent) as once:
+        gazetteer.build_apart(home, once)
+
+
 def process_pool() -> ProcessPoolExecutor:
     """One pool per process for feed parsing and article cleaning, started and warm. Workers come from a fork server
     (a fresh single-threaded process, so they share no reactor, threads or sockets) that has the cleaning code
@@ -119,10 +127,10 @@ async def crawl_once(
         decided = decisions.DecisionStore(client, settings)
         urls = [url for source in sources for url in (*source.feeds, *source.sitemaps)]
         states = await asyncio.to_thread(store.load, urls)
-        auto = {s.international.home_country or settings.home_country for s in sources if s.international.decides_pages}
-        for home in auto:  # built once per process (~0.5 s), off the reactor thread
-            await asyncio.to_thread(gazetteer, home)
         pool = await asyncio.to_thread(process_pool)
+        auto = {s.international.home_country or settings.home_country for s in sources if s.international.decides_pages}
+        for home in auto:  # once per process, off the reactor thread
+            await asyncio.to_thread(_build_gazetteer, home)
         runner = AsyncCrawlerRunner(scrapy_settings(settings, overrides))
         crawler = runner.create_crawler(NewsSpider)
         indexed: list[int] = []  # batch sizes announced by the index pipeline

@@ -6,6 +6,8 @@ The crawl tests run the real spider, the real cleaner and the real index on thre
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -256,3 +258,20 @@ def test_every_labelled_page_is_distinct_and_in_both_languages() -> None:
     assert len({p.id for p in labelled}) == len(labelled) >= 60
     assert len({p.path for p in labelled}) == len(labelled)
     assert sum(p.label == "international" for p in labelled) >= 25 and sum(p.site == "globe" for p in labelled) >= 20
+
+
+def test_the_crawl_process_keeps_the_gazetteer_but_not_what_building_it_read() -> None:
+    """Building reads every subdivision and city (~60 MiB a long-lived process would keep): the crawl builds it in a
+    throwaway process from the pool's fork server and holds only the table."""
+    script = """
+import pycountry
+from newsmon.crawler import run
+from newsmon.feeds.gazetteer import gazetteer
+
+if __name__ == "__main__":
+    run.process_pool()
+    run._build_gazetteer("ID")
+    print([p.name for p in gazetteer("ID").find("Dari Surabaya ke Pyongyang")], pycountry.subdivisions._is_loaded)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["['Surabaya',", "'Pyongyang']", "False"], result.stderr[-2000:]

