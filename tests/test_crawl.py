@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.log import configure_logging
 
@@ -32,6 +33,8 @@ from newsmon.index.feedstate import FeedStateStore
 from newsmon.scheduler import runtime
 from newsmon.sources.model import InternationalRule, Source
 from newsmon.urls import article_id, canonical_url
+
+pytestmark = pytest.mark.slow  # each test crawls or serves in real newsmon processes (seconds each)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "<html><body><article><h1>{title}</h1><p>Isi berita {title}.</p></article></body></html>"

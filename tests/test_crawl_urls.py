@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import scrapy
 
 from devsupport.site import FixtureSite
@@ -10,6 +11,8 @@ from newsmon.cleaning import Article, clean
 from newsmon.config import Settings
 from newsmon.urls import article_id, canonical_url, published_url
 from tests.test_crawl import ARTICLE, article_requests, crawl, international_only
+
+pytestmark = pytest.mark.slow  # each test crawls or serves in real newsmon processes (seconds each)
 
 # (link in the feed, path the server must see). Each route exists only at its exact path, so a crawler that asks
 # for any other spelling gets a 404 and the test fails.

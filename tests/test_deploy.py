@@ -10,6 +10,7 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 import yaml
 
 from devsupport.site import FixtureSite
@@ -95,6 +96,7 @@ def test_make_run_mail_catcher_keeps_each_email_as_a_file(tmp_path: Path) -> Non
     assert "Subject: korea: 1 story" in kept.read_text()
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_crawl_once_runs_a_full_cycle_and_prints_the_summary(
     settings: Settings, news_site: FixtureSite, smtp_server: SmtpServer
 ) -> None:
@@ -129,6 +131,7 @@ def test_crawl_once_runs_a_full_cycle_and_prints_the_summary(
     assert len(smtp_server.messages) == 1
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_crawl_once_with_unknown_source_fails_with_one_line(settings: Settings) -> None:
     env = {**os.environ, "NEWSMON_CONFIG": str(settings.config), "NEWSMON_ES_URL": settings.es_url}
     result = subprocess.run(

@@ -22,6 +22,8 @@ from newsmon.sources.model import InternationalRule, Source
 from tests.test_crawl import ARTICLE, crawl, newsmon_env
 from tests.test_service_e2e import PARAGRAPHS, page
 
+pytestmark = pytest.mark.slow  # each test crawls or serves in real newsmon processes (seconds each)
+
 
 @pytest.fixture
 def open_web() -> Iterator[FixtureSite]:

@@ -46,6 +46,7 @@ def auto_sources(sites: dict[str, FixtureSite]) -> list[Source]:
     return [Source(name=n, feeds=[s.url("/feed/")], language=LANGUAGES[n]) for n, s in sites.items()]
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_auto_decides_the_labelled_pages_with_precision_and_recall_of_at_least_095(
     settings: Settings, sites: dict[str, FixtureSite]
 ) -> None:
@@ -101,6 +102,7 @@ def test_auto_decides_the_labelled_pages_with_precision_and_recall_of_at_least_0
     ]
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_the_same_sites_with_rules_fetch_exactly_what_the_rules_match(
     settings: Settings, sites: dict[str, FixtureSite]
 ) -> None:
@@ -120,6 +122,7 @@ def test_the_same_sites_with_rules_fetch_exactly_what_the_rules_match(
     assert (state.decided_international, state.decided_domestic, state.sections) == (0, 0, {})
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_a_rule_beside_auto_wins_where_it_matches_and_the_page_decides_elsewhere(
     settings: Settings, sites: dict[str, FixtureSite]
 ) -> None:
@@ -136,6 +139,7 @@ def test_a_rule_beside_auto_wins_where_it_matches_and_the_page_decides_elsewhere
     assert "/ekonomi/harga-kedelai-melonjak-perajin-tahu-di-bogor-mogok" not in reasons
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_crawl_explain_prints_the_decision_and_its_reason(
     settings: Settings, news_site: FixtureSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

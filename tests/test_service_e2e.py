@@ -20,6 +20,8 @@ from devsupport.site import FixtureSite
 from devsupport.smtp import SmtpServer, free_port
 from newsmon.config import Settings
 
+pytestmark = pytest.mark.slow  # each test crawls or serves in real newsmon processes (seconds each)
+
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Kabar Dunia</title><link>{BASE}/</link><description>Berita</description>
 </channel></rss>"""

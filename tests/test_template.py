@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from opensearchpy import OpenSearch
 from typer.testing import CliRunner
 
@@ -43,6 +44,7 @@ def _source(site: FixtureSite) -> Source:
     )
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_a_line_on_two_articles_is_learned_and_survives_a_restart(settings: Settings, news_site: FixtureSite) -> None:
     news_site.set("/feed.xml", _feed("/satu"))
     news_site.set("/satu", _article_page("satu", "<p>Catatan redaksi untuk satu.</p>"))
@@ -91,6 +93,7 @@ LIVE = (
 )
 
 
+@pytest.mark.slow  # crawls in a real newsmon process
 def test_rejections_are_kept_with_the_feed_and_listed_by_status(
     cli: CliRunner,  # noqa: F811
     settings: Settings,
