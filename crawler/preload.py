@@ -6,9 +6,10 @@ from __future__ import annotations
 import gc
 import os
 
-from newsmon.orphans import exit_with_parent
+from newsmon.orphans import PARENT, exit_with_parent
 
-exit_with_parent(os.getppid())  # first: this fork server goes when the crawl process that started it goes
+# First: this fork server goes when the crawl process that started it goes (crawler.run._pool names it).
+exit_with_parent(int(os.environ.get(PARENT, os.getppid())))
 
 from newsmon.cleaning import clean  # noqa: E402
 from newsmon.cleaning.language import detect_language  # noqa: E402

@@ -19,6 +19,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings as ScrapySettings
 
+from newsmon import orphans
 from newsmon.config import Settings
 from newsmon.crawler.signals import articles_indexed
 from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
@@ -85,6 +86,7 @@ _pool_lock = threading.Lock()
 def _pool() -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(POOL_PRELOAD)
+    os.environ[orphans.PARENT] = str(os.getpid())  # inherited by the fork server, read by crawler.preload
     # die_with_parent: no worker outlives the fork server, which itself watches this process (crawler.preload)
     pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context, initializer=die_with_parent)
     # The first worker waits for the fork server to import and warm the cleaning code (seconds on a loaded machine):

@@ -17,11 +17,15 @@ import threading
 import time
 
 CHECK_EVERY = 0.5  # seconds
+# The pid of the process a fork server works for, handed down in the environment: a fork server whose parent was
+# killed while it was still starting would otherwise take its new parent (init, a subreaper) for its own.
+PARENT = "NEWSMON_POOL_PARENT"
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def exit_with_parent(parent: int) -> None:
-    """A daemon thread ends this process once its parent `parent` is gone (it is re-parented)."""
+    """A daemon thread ends this process once its parent `parent` is gone (it is re-parented), or at once when
+    `parent` is already not its parent."""
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -12,6 +12,8 @@ import asyncio
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -325,6 +327,28 @@ def test_killed_run_leaves_no_cleaning_worker_behind(
         wait_until(lambda: not any(processes.alive(p) for p in workers), 10, "the workers to exit")
     finally:
         for pid in filter(processes.alive, workers):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_crawl_process_killed_while_its_fork_server_starts_leaves_nothing_behind() -> None:
+    """The fork server is still importing the cleaning code when its crawl process dies: by the time it could look at
+    its parent it has been re-parented (here to the test suite, a subreaper), so it must know whose it was."""
+    script = "from newsmon.crawler import run\nif __name__ == '__main__':\n    run.process_pool()\n"
+    crawl = subprocess.Popen([sys.executable, "-c", script])
+    server: list[int] = []
+
+    def started() -> bool:
+        below = processes.descendants(crawl.pid)
+        server[:] = [p for p in below if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        return bool(server)
+
+    try:
+        wait_until(started, 30, "the fork server to start")
+        crawl.kill()
+        crawl.wait()
+        wait_until(lambda: not processes.alive(server[0]), 10, "the fork server to exit")
+    finally:
+        for pid in filter(processes.alive, server):
             os.kill(pid, signal.SIGKILL)
 
 
