@@ -17,7 +17,7 @@ from functools import partial
 
 def main(port: int, feeds: str, rounds: int) -> None:
     # Imported here, not at the top: multiprocessing imports the main module again in every pool worker, and the
-    # `newsmon` command's own script imports no more than newsmon.cli (which the pool's fork server preloads).
+    # `newsmon` command's own script imports nothing heavy there either (newsmon.__main__).
     from scrapy.utils.log import configure_logging
 
     from bench.corpus import article_files, sites

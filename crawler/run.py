@@ -73,10 +73,10 @@ def scrapy_settings(settings: Settings, overrides: dict[str, Any] | None = None)
 
 
 # Imported once in the fork server, so every worker forked from it shares these pages instead of importing its own
-# copy as a spawned worker would: what the workers run (code, parsers, the language model), and what the `newsmon`
-# command's script imports, since multiprocessing runs the main script again in every worker. crawler.preload comes
-# last: it ends with gc.freeze(), which keeps the collector (and so copy-on-write) off everything imported before it.
-POOL_PRELOAD = ["newsmon.cli", "newsmon.crawler.preload"]
+# copy as a spawned worker would: what the workers run (code, parsers, the language model). It ends with gc.freeze(),
+# which keeps the collector (and so copy-on-write) off everything imported. The `newsmon` command's script, which
+# multiprocessing imports again in every worker, imports nothing heavy (newsmon.__main__).
+POOL_PRELOAD = ["newsmon.crawler.preload"]
 
 
 _pool_lock = threading.Lock()

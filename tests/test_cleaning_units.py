@@ -118,3 +118,19 @@ def test_the_crawl_process_leaves_the_cleaning_libraries_to_its_pool() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_newsmon_script_imported_again_in_a_worker_imports_no_cli_library() -> None:
+    """multiprocessing imports the command's script again in every cleaning worker (as `__mp_main__`)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "newsmon"
+    code = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(script)!r}, run_name='__mp_main__')\n"
+        "print(sorted(m for m in ('newsmon.cli', 'typer', 'rich', 'opensearchpy', 'jinja2') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
