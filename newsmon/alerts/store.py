@@ -116,10 +116,12 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
         if not client.indices.exists(index=name):
             client.indices.create(index=name, body=body, ignore=400)  # 400: another process created it first
     watches = index_name(settings, "watches")
-    _migrate_analysis(client, watches)
+    mapping = client.indices.get_mapping(index=watches)[watches]["mappings"]
+    if mapping.get("_meta", {}).get("analysis_version") != MAPPING_VERSION:
+        _migrate_analysis(client, watches)
     # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
     # Its other parameters stay as they were made: index_options, for one, cannot change on an existing field.
-    current = client.indices.get_mapping(index=watches)[watches]["mappings"]["properties"]
+    current = mapping["properties"]
     missing = {f: current[f] for f in _TEXT if "pairs" not in current[f].get("fields", {})}
     for definition in missing.values():
         definition["fields"]["pairs"] = _PAIRS
@@ -132,9 +134,6 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
 def _migrate_analysis(client: OpenSearch, index: str) -> None:
     """Bring a watches index made with older analyzers to the articles' current ones, and store every watch again
     so that its percolator query is parsed with them (a stored query keeps the terms it was parsed into)."""
-    meta = client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
-    if meta.get("analysis_version") == MAPPING_VERSION:
-        return
     client.indices.close(index=index)
     try:
         client.indices.put_settings(index=index, body={"analysis": article_properties()["analysis"]})

@@ -34,10 +34,11 @@ class ClusterHealth:
 
 
 def cluster_health(client: OpenSearch, settings: Settings) -> ClusterHealth:
-    """Ask the cluster (through any node that answers) and each configured node on its own."""
+    """Ask the cluster (through any node that answers) and, when several are configured, each node on its own (a
+    single node has just answered)."""
     health = client.cluster.health()
     silent = []
-    for url in settings.es_urls:
+    for url in settings.es_urls if len(settings.es_urls) > 1 else []:
         node = make_client(settings.model_copy(update={"es_url": url}), timeout=3.0)
         try:
             node.info()
