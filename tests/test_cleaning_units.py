@@ -120,6 +120,28 @@ def test_the_crawl_process_leaves_the_cleaning_libraries_to_its_pool() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_fork_server_preload_loads_everything_a_real_article_needs() -> None:
+    """Whatever a worker's first article loads (a library imported lazily, a table built on first use) each worker
+    loads into memory of its own; the fork server's warm-up must have loaded it already, once for all workers."""
+    import subprocess
+    import sys
+
+    from devsupport.site import FIXTURES
+
+    code = (
+        "import os, sys\n"
+        "os.environ['NEWSMON_POOL_PARENT'] = str(os.getppid())\n"
+        "import newsmon.crawler.preload\n"
+        "from newsmon.crawler.pooled import clean\n"
+        "before = set(sys.modules)\n"
+        f"article = clean(open({str(FIXTURES / 'pages/english-world.html')!r}, 'rb').read(), 'https://x.test/a',"
+        " source='s')\n"
+        "print(type(article).__name__, len(article.signature), sorted(set(sys.modules) - before))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["Article", "128", "[]"], result.stdout[-2000:] + result.stderr[-2000:]
+
+
 def test_the_newsmon_script_imported_again_in_a_worker_imports_no_cli_library() -> None:
     """multiprocessing imports the command's script again in every cleaning worker (as `__mp_main__`)."""
     import subprocess
