@@ -16,6 +16,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Scrapy starts this many tasks for every response's output; an article response yields one item, so the default
 # (100) mostly costs task churn on the reactor thread (measured with py-spy on the ingest benchmark).
 CONCURRENT_ITEMS = 16
+# Bytes of responses being parsed at once before the engine stops taking requests from the scheduler (Scrapy's
+# default is 5 MB). The cleaning pool works on a few pages at a time; with the default, ~400 downloaded pages
+# waited for it in the ingest benchmark, 23 MiB more in the crawl process at the same speed (bench/README.md).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
