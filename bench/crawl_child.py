@@ -17,7 +17,11 @@ from functools import partial
 
 def main(port: int, feeds: str, rounds: int) -> None:
     # Imported here, not at the top: multiprocessing imports the main module again in every pool worker, and the
-    # `newsmon` command's own script imports nothing heavy there either (newsmon.__main__).
+    # `newsmon` command's own script imports nothing heavy there either (newsmon.__main__), and, like it, limits
+    # malloc's arenas before any thread starts.
+    from newsmon.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()
     from scrapy.utils.log import configure_logging
 
     from bench.corpus import article_files, sites

@@ -6,6 +6,9 @@ cleaning worker, and the workers need none of the CLI's libraries (~60 MiB).
 
 
 def run() -> None:
+    from newsmon.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the CLI starts any thread
     from newsmon.cli import main
 
     main()
