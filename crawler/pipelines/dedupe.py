@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -38,7 +39,7 @@ class _Seen:
     story_id: str
     outlets: list[str]
     content_hash: str
-    signature: list[int]
+    signature: Sequence[int]  # kept as an array: a list of 128 int objects takes five times the memory
     settled: asyncio.Event = field(default_factory=asyncio.Event)  # set once story_id is final
 
 
@@ -59,6 +60,7 @@ class DedupePipeline:
     async def process_item(self, item: Article) -> Article:
         own_id = article_id(item.canonical_url)
         bands = lsh_bands(item.signature) if item.signature else []
+        signature = array("Q", item.signature)
         story = self._story_in_crawl(item, bands)
         if story is not None:
             await story.settled.wait()
@@ -66,10 +68,10 @@ class DedupePipeline:
             item.outlets = story.outlets[:] = sorted({*story.outlets, item.source})
             # This copy joins the story too (sharing its outlets list), so a later copy close to it finds it.
             self._remember(
-                item, bands, _Seen(story.story_id, story.outlets, item.content_hash, item.signature, story.settled)
+                item, bands, _Seen(story.story_id, story.outlets, item.content_hash, signature, story.settled)
             )
             return item
-        story = _Seen(own_id, [item.source], item.content_hash, item.signature)
+        story = _Seen(own_id, [item.source], item.content_hash, signature)
         self._remember(item, bands, story)  # before asking the index, so copies arriving meanwhile wait for it
         found = None
         try:
@@ -103,19 +105,14 @@ class DedupePipeline:
             return None
         return _Seen(best.get("story_id") or best["id"], best.get("outlets", []), item.content_hash, item.signature)
 
-    def _remember(self, item: Article, bands: list[str], story: _Seen) -> None:
-        seen = (
-            story
-            if story.signature is item.signature
-            else _Seen(story.story_id, story.outlets, item.content_hash, item.signature, story.settled)
-        )
+    def _remember(self, item: Article, bands: list[str], seen: _Seen) -> None:
         if item.content_hash:
             self._by_hash.setdefault(item.content_hash, seen)
         for band in bands:
             self._by_band.setdefault(band, []).append(seen)
 
 
-def _closest(item: Article, candidates: list[T], signature_of: Callable[[T], list[int]]) -> T | None:
+def _closest(item: Article, candidates: list[T], signature_of: Callable[[T], Sequence[int]]) -> T | None:
     """The candidate most similar to the item, if it is similar enough."""
     scored = [(similarity(item.signature, signature_of(c)), c) for c in candidates if signature_of(c)]
     scored = [(score, c) for score, c in scored if score >= NEAR_DUPLICATE_THRESHOLD]

@@ -11,6 +11,7 @@ import re
 import unicodedata
 import zlib
 from array import array
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def lsh_bands(signature: list[int]) -> list[str]:
     return keys
 
 
-def similarity(a: list[int], b: list[int]) -> float:
+def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets (share of equal MinHash slots)."""
     if not a or len(a) != len(b):
         return 0.0
