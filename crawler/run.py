@@ -19,7 +19,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings as ScrapySettings
 
-from newsmon import orphans
+from newsmon import memory, orphans
 from newsmon.config import Settings
 from newsmon.crawler.signals import articles_indexed
 from newsmon.crawler.spiders.news import REJECTED_PREFIX, NewsSpider
@@ -80,6 +80,8 @@ POOL_PRELOAD = ["newsmon.crawler.preload"]
 
 
 _pool_lock = threading.Lock()
+# Seconds between two malloc_trim calls during a crawl: each takes a few milliseconds (off the reactor thread).
+RELEASE_EVERY = 1.0
 
 
 @cache
@@ -110,6 +112,12 @@ def process_pool() -> ProcessPoolExecutor:
     loaded. Blocks the first time: call it off the reactor thread."""
     with _pool_lock:
         return _pool()
+
+
+async def _release_free_heap_every(seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(memory.release_free_heap)
 
 
 async def crawl_once(
@@ -145,7 +153,13 @@ async def crawl_once(
         if on_crawler:
             on_crawler(crawler)
         lookup = ArticleStore(client, settings).lookup
-        await runner.crawl(crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=pool)
+        releasing = asyncio.ensure_future(_release_free_heap_every(RELEASE_EVERY))
+        try:
+            await runner.crawl(
+                crawler, sources=sources, states=states, lookup=lookup, decided=decided.lookup, pool=pool
+            )
+        finally:
+            releasing.cancel()
         may_crawl = (overrides or {}).get("NEWSMON_MAY_CRAWL")
         if may_crawl is None or may_crawl():  # a process that stopped leading mid-crawl leaves the states to the leader
             await asyncio.to_thread(store.save_many, list(states.values()))

@@ -1,4 +1,4 @@
-"""How the crawl process's C heap is laid out: called first thing, before any thread starts."""
+"""The crawl process's C heap: few malloc arenas (set before any thread starts), free pages given back."""
 
 from __future__ import annotations
 
@@ -15,3 +15,11 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> None:
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
     if mallopt is not None:  # glibc; another C library has its own allocator and nothing to limit here
         mallopt(M_ARENA_MAX, arenas)
+
+
+def release_free_heap() -> None:
+    """Give the pages malloc holds free back to the system (glibc's malloc_trim): pages, bodies and parsed objects
+    come and go during a crawl, and the holes they leave in the heap stay in the process otherwise."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
