@@ -3,7 +3,7 @@ when an alert is sent.
 
 Live matching records alerts without snippets: highlighting every (watch, article) match inside the percolate request
 took half of its time, while only the alerts that are sent need one. Delivery asks for the snippets of what it is
-about to send, in one multi-search on the articles index (catch-up and previews still get theirs from their search).
+about to send, in one search on the articles index (catch-up and previews still get theirs from their search).
 """
 
 from __future__ import annotations
@@ -45,25 +45,17 @@ def best_snippet(highlight: dict[str, list[str]], body: str) -> str:
 
 
 def fill_snippets(client: OpenSearch, settings: Settings, watch: Watch, items: list[AlertItem]) -> list[AlertItem]:
-    """`items` with the snippets they lack, highlighted for `watch` on the indexed article (one multi-search).
+    """`items` with the snippets they lack, highlighted for `watch` on the indexed articles (one search).
 
-    The watch's query is an optional clause, so the article comes back (and its opening lines make the snippet) even
+    The watch's query is an optional clause, so an article comes back (and its opening lines make the snippet) even
     when it no longer matches as it did; an article gone from the index keeps an empty snippet."""
-    missing = [item for item in items if not item.snippet]
+    missing = sorted({item.article_id for item in items if not item.snippet})
     if not missing:
         return items
-    lines: list[dict[str, Any]] = []
-    for item in missing:
-        query = {"bool": {"filter": [{"ids": {"values": [item.article_id]}}], "should": [to_query(watch.query)]}}
-        lines += [
-            {"ignore_unavailable": True},
-            {"query": query, "highlight": HIGHLIGHT, "_source": ["body"], "size": 1},
-        ]
-    responses = client.msearch(index=index_name(settings, "articles"), body=lines)["responses"]
-    found: dict[str, str] = {}
-    for item, response in zip(missing, responses, strict=True):
-        for hit in response.get("hits", {}).get("hits", []):
-            found[item.article_id] = best_snippet(hit.get("highlight", {}), hit["_source"].get("body", ""))
+    query = {"bool": {"filter": [{"ids": {"values": missing}}], "should": [to_query(watch.query)]}}
+    body = {"query": query, "highlight": HIGHLIGHT, "_source": ["body"], "size": len(missing)}
+    hits = client.search(index=index_name(settings, "articles"), body=body, ignore_unavailable=True)["hits"]["hits"]
+    found = {hit["_id"]: best_snippet(hit.get("highlight", {}), hit["_source"].get("body", "")) for hit in hits}
     return [
         item if item.snippet else item.model_copy(update={"snippet": found.get(item.article_id, "")}) for item in items
     ]
