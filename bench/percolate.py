@@ -31,6 +31,7 @@ from bench.corpus import SEED, article_files, generate
 from bench.harness import bench_settings
 
 BATCH = 50  # articles per match_batch call, as the index pipeline's bulk batches
+SNIPPET_WATCHES = 300  # watches whose alerts get their snippets, as delivery makes them, for the second figure
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
 COMMON = 0.02  # share of pages above which a word or pair is too common to be watched
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -96,9 +97,12 @@ def real_articles(limit: int) -> tuple[list, list[str]]:
 
 def measure(watch_counts: list[int], article_count: int, vocabulary_kind: str = "corpus") -> list[dict[str, float]]:
     from newsmon.alerts import store
+    from newsmon.alerts.ledger import AlertLedger
     from newsmon.alerts.matching import match_batch
     from newsmon.alerts.model import Watch
+    from newsmon.alerts.snippets import fill_snippets
     from newsmon.cleaning import Article, clean
+    from newsmon.index.articles import ArticleStore
     from newsmon.index.client import index_name, make_client
 
     logging.disable(logging.WARNING)
@@ -116,6 +120,7 @@ def measure(watch_counts: list[int], article_count: int, vocabulary_kind: str = 
         client = make_client(settings, timeout=120)
         store.ensure(client, settings)
         watches = store.WatchStore(client, settings)
+        ArticleStore(client, settings).upsert_many(articles)  # delivery highlights the indexed article
         texts = texts_for_watches
         registered = 0
         for count in sorted(watch_counts):
@@ -132,6 +137,11 @@ def measure(watch_counts: list[int], article_count: int, vocabulary_kind: str = 
                 hits += len(match_batch(client, settings, articles[at : at + BATCH]))
             alerts = client.count(index=index_name(settings, "alerts"))["count"]
             elapsed = time.perf_counter() - started
+            snippets = time.perf_counter()
+            ledger, highlighted = AlertLedger(client, settings), 0
+            for watch in watches.list()[:SNIPPET_WATCHES]:  # what delivery does before sending each watch's mail
+                highlighted += len(fill_snippets(client, settings, watch, [r.items[0] for r in ledger.records(watch)]))
+            snippets = time.perf_counter() - snippets
             results.append(
                 {
                     "watches": count,
@@ -142,6 +152,7 @@ def measure(watch_counts: list[int], article_count: int, vocabulary_kind: str = 
                     "add": adding,
                     "words": words,
                     "pairs": pairs,
+                    "snippet_rate": highlighted / snippets,
                 }
             )
         client.close()
@@ -163,6 +174,7 @@ def main() -> None:
             f"{figure['hits']:.0f} watch-batch hits, {figure['alerts'] / figure['articles']:.1f} alerts per article "
             f"over all runs so far; adding the watches in bulk took {figure['add']:.0f} s)"
         )
+        print(f"  snippets made at delivery (not part of the rate above): {figure['snippet_rate']:.0f} alerts/s")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from newsmon.alerts.catchup import catch_up
 from newsmon.alerts.delivery import deliver_due
 from newsmon.alerts.ledger import AlertLedger
 from newsmon.alerts.matching import match_batch
-from newsmon.alerts.model import HIGHLIGHT_END, HIGHLIGHT_START
 from newsmon.alerts.query import QueryError
 from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
@@ -29,6 +28,7 @@ def _statuses(es: OpenSearch, settings: Settings, name: str) -> list[str]:
 
 def test_new_matching_article_sends_exactly_one_email(es, settings, smtp_server: SmtpServer) -> None:
     with_watches(es, settings, watch("Kharkiv", "serangan kharkiv"))
+    index_articles(es, settings, [ATTACK], indexed_at=T1)  # matching follows indexing; snippets come from the index
     assert match_batch(es, settings, [ATTACK], now=T1) == ["Kharkiv"]
     report = deliver_due(es, settings, T1)
     assert report.emails_sent == 1
@@ -70,6 +70,7 @@ def test_phrase_or_exclude_and_filters_pick_the_documented_articles(es, settings
         article("odesa", "Drone attacks hit Odesa", "Drones attacked the port.", source="reuters", language="en"),
         article("detik-kharkiv", "Kharkiv diserang lagi", "Serangan baru di Kharkiv.", source="detik"),
     ]
+    index_articles(es, settings, articles, indexed_at=T1)
     match_batch(es, settings, articles, now=T1)
     ledger, store = AlertLedger(es, settings), WatchStore(es, settings)
     found = {
@@ -83,8 +84,30 @@ def test_phrase_or_exclude_and_filters_pick_the_documented_articles(es, settings
         "english-only": ["Drone attacks hit Odesa"],
         "detik-only": ["Kharkiv diserang lagi"],
     }
-    [record] = ledger.records(store.get("phrase"))  # snippets come from the right document of the batch
-    assert record.items[0].snippet.startswith(f"{HIGHLIGHT_START}Gencatan{HIGHLIGHT_END} {HIGHLIGHT_START}senjata")
+    assert [i.snippet for r in ledger.records(store.get("phrase")) for i in r.items] == [""]  # made when sent
+
+
+def test_alert_email_highlights_what_the_watch_matched_in_its_own_article(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("phrase", '"gencatan senjata"'), watch("stem", "serangan"))
+    articles = [
+        ATTACK,
+        article("gencatan", "Gencatan senjata di Gaza", "Gencatan senjata antara Israel dan Hamas berlaku."),
+        article("senjata", "Senjata untuk Ukraina", "Bantuan senjata dan gencatan yang gagal."),
+    ]
+    index_articles(es, settings, articles, indexed_at=T1)
+    match_batch(es, settings, articles, now=T1)
+    deliver_due(es, settings, T1)
+    texts = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp_server.wait_for(2)}
+    assert "*Gencatan* *senjata* antara Israel" in texts["[newsmon] phrase: 1 new article"]
+    assert "Pasukan Rusia *menyerang* kota" in texts["[newsmon] stem: 1 new article"]  # a stem match is marked too
+
+
+def test_alert_whose_article_left_the_index_is_sent_without_a_snippet(es, settings, smtp_server) -> None:
+    with_watches(es, settings, watch("Kharkiv", "kharkiv"))
+    match_batch(es, settings, [ATTACK], now=T1)  # never indexed (or deleted since): nothing to highlight
+    assert deliver_due(es, settings, T1).emails_sent == 1
+    [message] = smtp_server.wait_for(1)
+    assert ATTACK.url in message.get_body(("plain",)).get_content()
 
 
 def test_smtp_down_keeps_alert_pending_then_sends_once(es, settings, smtp_server: SmtpServer) -> None:

@@ -41,6 +41,7 @@ from opensearchpy import OpenSearch
 from newsmon import faults
 from newsmon.alerts.ledger import AlertLedger, Record, message_id
 from newsmon.alerts.model import AlertItem, Watch
+from newsmon.alerts.snippets import fill_snippets
 from newsmon.alerts.store import WatchStore
 from newsmon.config import Settings
 from newsmon.links import page_links
@@ -175,8 +176,12 @@ def _send_watch(
     now: datetime,
     report: DeliveryReport,
 ) -> None:
+    records = sorted(records, key=lambda r: r.source["created_at"])
+    # Snippets before claiming: if the search node fails here, nothing is left claimed until the claim times out.
+    entries = [_story_item(r) for r in records]
+    items = dict(zip([r.id for r in records], fill_snippets(ledger.client, settings, watch, entries), strict=True))
     claim = uuid.uuid4().hex
-    records = ledger.claim(sorted(records, key=lambda r: r.source["created_at"]), claim, now)
+    records = ledger.claim(records, claim, now)
     faults.point("after-claim")
     error = None
     with ClaimKeeper(ledger, claim, records, settings.claim_timeout, now) as keeper:
@@ -187,7 +192,7 @@ def _send_watch(
             ids = [r.id for r in batch]
             message = render_alert(
                 watch,
-                [_story_item(r) for r in batch],
+                [items[r.id] for r in batch],
                 recipient,
                 settings.mail_from,
                 message_id(ids, recipient),

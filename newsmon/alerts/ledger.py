@@ -96,7 +96,10 @@ class AlertLedger:
             }
             for m in matches
         ]
-        created, errors = helpers.bulk(self.client, creates, raise_on_error=False, refresh=True)
+        # One request (and one refresh) for the whole batch: helpers.bulk would split it into refreshes of 500.
+        created, errors = helpers.bulk(
+            self.client, creates, chunk_size=len(creates), raise_on_error=False, refresh=True
+        )
         existing = {error["create"]["_id"] for error in errors if error["create"].get("status") == 409}
         for error in errors:
             if error["create"].get("status") != 409:
@@ -116,7 +119,9 @@ class AlertLedger:
             if action["_id"] in existing
         ]
         if merges:
-            _, merge_errors = helpers.bulk(self.client, merges, raise_on_error=False, refresh=True)
+            _, merge_errors = helpers.bulk(
+                self.client, merges, chunk_size=len(merges), raise_on_error=False, refresh=True
+            )
             for error in merge_errors:
                 log.error("alert ledger: could not add to %s: %s", error["update"]["_id"], error["update"].get("error"))
         return int(created)

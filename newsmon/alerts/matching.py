@@ -11,7 +11,6 @@ from opensearchpy import OpenSearch
 from newsmon import faults
 from newsmon.alerts.ledger import AlertLedger, Match
 from newsmon.alerts.model import AlertItem, Watch
-from newsmon.alerts.snippets import HIGHLIGHT, best_snippet
 from newsmon.alerts.store import watch_hits
 from newsmon.cleaning.article import Article
 from newsmon.config import Settings
@@ -37,9 +36,9 @@ def match_batch(
     documents = [{"title": a.title, "body": a.body} for a in articles]
     percolate = {"percolate": {"field": "query", "documents": documents}}
     body = {
-        # constant_score: no scoring, so matching queries are never deserialised twice.
+        # constant_score: no scoring, so matching queries are never deserialised twice. No highlighting: the snippets
+        # are made when an alert is sent (alerts.snippets).
         "query": {"constant_score": {"filter": {"bool": {"filter": [percolate, {"term": {"enabled": True}}]}}}},
-        "highlight": HIGHLIGHT,
         "_source": ["watch"],
     }
     matches = []
@@ -47,11 +46,7 @@ def match_batch(
     for hit in watch_hits(client, index_name(settings, "watches"), body):
         watch = Watch.model_validate(hit["_source"]["watch"])
         for slot in hit["fields"]["_percolator_document_slot"]:
-            article = articles[slot]
-            # Highlight keys carry a slot prefix ("3_body") only when more than one document was percolated.
-            prefix = f"{slot}_" if len(articles) > 1 else ""
-            snippet = best_snippet(hit.get("highlight", {}), article.body, prefix=prefix)
-            match = to_match(watch, article, snippet, indexed_at=now, now=now)
+            match = to_match(watch, articles[slot], "", indexed_at=now, now=now)
             if match:
                 matches.append(match)
     AlertLedger(client, settings).record(matches, now)
