@@ -1,7 +1,8 @@
 """Extraction on real pages: newsmon's clean() against plain trafilatura (default and favor_precision), same pages,
 same run.
 
-The pages are the extraction-dev set (../shared/data/extraction-dev by default, or --data DIR): real news and blog
+The pages are the extraction-dev set (../shared/data/extraction-dev beside the repository by default,
+NEWSMON_EXTRACTION_DEV=DIR for a checkout elsewhere, or --data DIR): real news and blog
 pages with snippet ground truth (README there). Scoring as trafilatura reports it: a `with` snippet found in the
 extracted text is a true positive, missing a false negative; a `without` snippet found is a false positive, absent
 a true negative. Whitespace is collapsed on both sides. newsmon is scored on title + body (what it indexes and what
@@ -18,6 +19,7 @@ import argparse
 import gzip
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,7 +31,10 @@ import trafilatura
 
 from newsmon.cleaning import Article, clean
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
+DATA = Path(
+    os.environ.get("NEWSMON_EXTRACTION_DEV")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
+)
 
 
 @dataclass
@@ -51,6 +56,8 @@ class Outcome:
 
 
 def load_cases(data: Path) -> list[Case]:
+    if not (data / "cases.json").exists():
+        raise SystemExit(f"the real pages are not at {data}: set NEWSMON_EXTRACTION_DEV to their directory")
     pages = json.loads((data / "cases.json").read_text(encoding="utf-8"))["pages"]
     return [Case(p["url"], p["file"], p.get("with", []), p.get("without", [])) for p in pages]
 

@@ -5,10 +5,10 @@ Two vocabularies, both with a fixed seed:
 
 - ``corpus`` (the default): the generated corpus's articles, watches of two-word phrases and ORs of phrases over its
   ~460 words (so every article matches ~11 of 10,000 watches);
-- ``real``: the real pages of ../shared/data/extraction-dev (990 news and blog pages; text by trafilatura). Watches
-  are words and two-word phrases (adjacent words) drawn from the text of half of the pages, as people name what
-  they follow (leaving out those on more than 2% of the pages: function words); the other half are the articles
-  percolated, so a watch matches what real text happens to say.
+- ``real``: the real pages of extraction-dev (990 news and blog pages, found as bench.extraction finds them; text by
+  trafilatura). Watches are words and two-word phrases (adjacent words) drawn from the text of half of the pages, as
+  people name what they follow (leaving out those on more than 2% of the pages: function words); the other half are
+  the articles percolated, so a watch matches what real text happens to say.
 
     NEWSMON_ES_URL=http://127.0.0.1:9251 .venv/bin/python -m bench.percolate [--watches 10000 100000] \
         [--articles 500] [--vocabulary corpus|real]
@@ -17,22 +17,18 @@ Two vocabularies, both with a fixed seed:
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
-import json
 import logging
 import random
 import re
 import time
 from collections import Counter
-from pathlib import Path
 
 from bench.corpus import SEED, article_files, generate
 from bench.harness import bench_settings
 
 BATCH = 50  # articles per match_batch call, as the index pipeline's bulk batches
 SNIPPET_WATCHES = 300  # watches whose alerts get their snippets, as delivery makes them, for the second figure
-REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev"
 COMMON = 0.02  # share of pages above which a word or pair is too common to be watched
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
@@ -74,21 +70,19 @@ def real_articles(limit: int) -> tuple[list, list[str]]:
     """(articles to percolate, texts to draw watches from): the odd and even real pages, text by trafilatura."""
     import trafilatura
 
+    from bench.extraction import DATA, load_cases, read_page
     from newsmon.cleaning import Article
 
-    cases = json.loads((REAL_PAGES / "cases.json").read_text(encoding="utf-8"))["pages"]
     articles, texts = [], []
-    for n, case in enumerate(cases):
-        html = gzip.decompress((REAL_PAGES / case["file"]).read_bytes()).decode("utf-8", "replace")
-        document = trafilatura.bare_extraction(html, url=case["url"], with_metadata=True)
+    for n, case in enumerate(load_cases(DATA)):
+        html = read_page(DATA, case).decode("utf-8", "replace")
+        document = trafilatura.bare_extraction(html, url=case.url, with_metadata=True)
         if document is None or not document.text:
             continue
         title, text = document.title or "", document.text
         if n % 2:
             articles.append(
-                Article(
-                    url=case["url"], canonical_url=case["url"], source="real", title=title, body=text, language="en"
-                )
+                Article(url=case.url, canonical_url=case.url, source="real", title=title, body=text, language="en")
             )
         else:
             texts.append(f"{title}\n{text}")
