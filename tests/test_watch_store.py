@@ -50,7 +50,7 @@ def test_ensure_twice_keeps_the_watches_mapping(settings: Settings, es: OpenSear
 def test_ensure_upgrades_an_older_watches_index_without_touching_what_cannot_change(
     settings: Settings, es: OpenSearch
 ) -> None:
-    """An index made before the pairs subfields and before offsets gains the pairs and keeps working."""
+    """An index made before the pairs subfields gains them and keeps working."""
     name = f"{settings.index_prefix}-watches"
     shape = article_properties()
     old = {"dynamic": "strict", "properties": {**store._WATCHES["properties"], **shape["properties"]}}
@@ -61,10 +61,21 @@ def test_ensure_upgrades_an_older_watches_index_without_touching_what_cannot_cha
 
     body = es.indices.get_mapping(index=name)[name]["mappings"]["properties"]["body"]
     assert "pairs" in body["fields"] and "index_options" not in body
-    fresh = settings.model_copy(update={"index_prefix": f"{settings.index_prefix}x"})
-    try:
-        store.ensure(es, fresh)
-        new = es.indices.get_mapping(index=f"{fresh.index_prefix}-watches")[f"{fresh.index_prefix}-watches"]
-        assert new["mappings"]["properties"]["body"]["index_options"] == "offsets"
-    finally:
-        es.indices.delete(index=f"{fresh.index_prefix}-*")
+
+
+def test_ensure_keeps_a_watches_index_made_with_offsets_working(settings: Settings, es: OpenSearch) -> None:
+    """Indices of the previous release stored offsets (for highlighting at match time); new ones do not, and
+    ensure() must not try to change a parameter an existing field cannot change."""
+    name = f"{settings.index_prefix}-watches"
+    offsets = {f: {**store._WATCHES["properties"][f], "index_options": "offsets"} for f in ("title", "body")}
+    mapping = {**store._WATCHES, "properties": {**store._WATCHES["properties"], **offsets}}
+    es.indices.create(
+        index=name, body={"settings": {"analysis": article_properties()["analysis"]}, "mappings": mapping}
+    )
+
+    store.ensure(es, settings)
+    WatchStore(es, settings).add(_watch("satu", '"gencatan senjata"'))
+
+    body = es.indices.get_mapping(index=name)[name]["mappings"]["properties"]["body"]
+    assert body["index_options"] == "offsets" and "pairs" in body["fields"]
+    assert WatchStore(es, settings).get("satu") is not None

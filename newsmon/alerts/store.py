@@ -33,13 +33,6 @@ PAIR_FIELDS = ["title.pairs", "body.pairs"]
 _TEXT = ("title", "body")
 
 
-def _with_offsets(field: dict[str, Any]) -> dict[str, Any]:
-    """The field and its text subfields with offsets in the postings: the highlighter then reads where each match is
-    instead of analysing the percolated text again for every matching watch (same snippets, half the time)."""
-    subfields = {name: {**sub, "index_options": "offsets"} for name, sub in field["fields"].items()}
-    return {**field, "index_options": "offsets", "fields": subfields}
-
-
 _WATCHES: dict[str, Any] = {
     "dynamic": "strict",
     "_meta": {"analysis_version": MAPPING_VERSION},  # the articles' analysis the stored queries were parsed with
@@ -51,7 +44,7 @@ _WATCHES: dict[str, Any] = {
         "caught_up_to": {"type": "date"},
         # Percolated articles are parsed with the articles' own field mapping (title, body and their subfields).
         **_ARTICLE,
-        **{f: _with_offsets({**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}}) for f in _TEXT},
+        **{f: {**_ARTICLE[f], "fields": {**_ARTICLE[f]["fields"], "pairs": _PAIRS}} for f in _TEXT},
     },
 }
 _ALERTS: dict[str, Any] = {
@@ -120,7 +113,6 @@ def ensure(client: OpenSearch, settings: Settings) -> None:
     if mapping.get("_meta", {}).get("analysis_version") != MAPPING_VERSION:
         _migrate_analysis(client, watches)
     # A watches index made before the pairs subfields existed gains them (new subfields only; nothing is reindexed).
-    # Its other parameters stay as they were made: index_options, for one, cannot change on an existing field.
     current = mapping["properties"]
     missing = {f: current[f] for f in _TEXT if "pairs" not in current[f].get("fields", {})}
     for definition in missing.values():
